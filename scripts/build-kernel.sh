@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/build-kernel.sh KIND [SRC [OUT]]: configure and build a kernel with ccache.
+#
+#   xen     i386 PAE domU: i386 tinyconfig + Kconfig.xen           -> build/kernel-xen
+#   native  i386 baseline: + scripts/configs/native.config (no Xen) -> build/kernel-native
+#   x86_64  x86_64 PV guest: x86_64 tinyconfig + Kconfig.xen
+#           + scripts/configs/x86_64.config                         -> build/kernel64
+#
+# SRC defaults to the patched tree (make tree), OUT to the directory above. The
+# configuration is regenerated when a fragment changes, and every option the
+# fragments ask for is checked in the result: an option that Kconfig dropped is
+# an error that names it. Builds take a machine-wide lock (one build at a time).
+# Log: build/logs/kernel-KIND.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kind=${1:?usage: build-kernel.sh xen|native|x86_64 [SRC [OUT]]}
+src=${2:-$TREE}
+case $kind in
+xen) arch=i386 out=$BUILD/kernel-xen frags=("$REPO/Kconfig.xen") check=("$REPO/Kconfig.xen") ;;
+native) arch=i386 out=$BUILD/kernel-native
+	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/native.config")
+	check=("${frags[@]}") ;;
+x86_64) arch=x86_64 out=$BUILD/kernel64
+	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/x86_64.config")
+	check=("$REPO/scripts/configs/x86_64.config") ;;
+*) die "unknown kind '$kind' (xen, native, x86_64)" ;;
+esac
+out=${3:-$out}
+
+"$REPO/scripts/deps.sh" build
+[ -f "$src/Makefile" ] || die "no kernel tree at $src: run 'make tree' first"
+mkdir -p "$out" "$BUILD/logs"
+log=$BUILD/logs/kernel-$kind${3:+-$(basename "$out")}.log
+jobs=$(nproc)
+mk() {
+	make -C "$src" O="$out" ARCH=$arch -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" \
+		KBUILD_BUILD_USER=xen-i386 KBUILD_BUILD_HOST=build "$@"
+}
+
+# Configure when the fragments (or the tree's Kconfig files) changed.
+cfghash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$out/.config" ] || [ "$(cat "$out/.xen-i386-cfg" 2>/dev/null)" != "$cfghash" ]; then
+	say "configuring $kind ($arch) in $out"
+	{
+		mk tinyconfig
+		(cd "$src" && ARCH=$arch scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${frags[@]}")
+		mk olddefconfig
+	} >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "configuring $kind failed (log: $log)"; }
+	echo "$cfghash" >"$out/.xen-i386-cfg"
+fi
+
+# Every option asked for must be in the result, or the fragment is out of date.
+bad=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*) sym=${line%%=*} want=$line ;;
+	"# CONFIG_"*" is not set") sym=${line#\# } sym=${sym%% *} want= ;;
+	*) continue ;;
+	esac
+	have=$(grep -E "^$sym=" "$out/.config" || true)
+	if [ "$have" != "$want" ]; then
+		warn "$kind: asked for '${want:-# $sym is not set}', got '${have:-not set}'"
+		bad=1
+	fi
+done < <(cat "${check[@]}" | awk '/^CONFIG_|^# CONFIG_.* is not set/ {
+	s = $0; sub(/^# /, "", s); sub(/[= ].*/, "", s); last[s] = $0; if (!(s in seen)) { seen[s] = 1; order[++n] = s } }
+	END { for (i = 1; i <= n; i++) print last[order[i]] }')
+[ $bad = 0 ] || die "$kind: the configuration lacks options its fragments ask for (see above; config: $out/.config)"
+
+say "building $kind ($arch) in $out (log: $log)"
+t0=$SECONDS
+(
+	flock 9
+	mk bzImage >>"$log" 2>&1
+) 9>"$BUILD_LOCK" || { grep -E 'error|Error' "$log" | head -n 20 >&2; tail -n 10 "$log" >&2; die "building $kind failed (log: $log)"; }
+say "built $kind in $((SECONDS - t0))s: $out/arch/x86/boot/bzImage, $out/vmlinux"

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/export.sh: turn the repository's series into what users and lkml get.
+#
+# The series is replayed as git commits on a pristine import of Debian's
+# linux-source-6.12 (build/export/git, branch xen-i386 on tag 'base'): each
+# patch's quilt diff is applied with 'git apply', the new files it claims in
+# 'series' are added, and the commit gets the patch's message with From: and
+# Signed-off-by: from your git config. From those commits come:
+#   build/export/patches-<ver>-xen-i386.tar.xz  a self-contained quilt series
+#                                               (patches/series + patches) for
+#                                               'quilt push -a' on a pristine tree
+#   build/export/xen-i386-<ver>.mbox            git format-patch mbox with a cover
+#                                               letter (scripts/cover-letter.txt)
+#   build/export/mail/                          the same, one file per patch
+# Dates are the repository HEAD's commit date, so an export is reproducible.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$REPO/scripts/deps.sh" tree export
+"$REPO/scripts/series-lint.sh"
+
+name=$(git -C "$REPO" config user.name || true)
+email=$(git -C "$REPO" config user.email || true)
+[ -n "$name" ] && [ -n "$email" ] ||
+	die "no git identity for From:/Signed-off-by: set one with 'git config --global user.name \"Your Name\"' and 'git config --global user.email you@example.org'"
+ident="$name <$email>"
+
+pkgver=$(src_pkg_version)
+[ -n "$pkgver" ] || die "package $LINUX_SRC_PKG is not installed"
+EXP=$BUILD/export
+G=$EXP/git
+mkdir -p "$EXP"
+
+# A pristine tree in git, made once per source package version.
+if [ "$(cat "$EXP/git.base" 2>/dev/null)" != "$pkgver" ]; then
+	say "importing pristine $LINUX_SRC_PKG $pkgver into git (once)"
+	rm -rf "$G" "$EXP/git.base"
+	mkdir -p "$G"
+	tar -C "$G" -xf "$LINUX_SRC_TARBALL" --strip-components=1
+	(
+		cd "$G"
+		git init -q -b base-branch
+		git config core.autocrlf false
+		git config gc.auto 0
+		git config user.name "$name"
+		git config user.email "$email"
+		git add -f -A .
+		GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z \
+			git commit -q -m "Linux $(tree_version .) (Debian $LINUX_SRC_PKG $pkgver)"
+		git tag -f base >/dev/null
+	)
+	echo "$pkgver" >"$EXP/git.base"
+fi
+ver=$(tree_version "$G")
+
+date=$(git -C "$REPO" log -1 --format=%cI 2>/dev/null || date -Iseconds)
+export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$date
+export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email GIT_COMMITTER_DATE=$date
+
+cd "$G"
+git checkout -q -f -B xen-i386 base
+git clean -q -fdx
+n=0
+for p in $(series_patches); do
+	n=$((n + 1))
+	f=$REPO/patches/$p
+	subject=$(sed -n '1s/^Subject: //p' "$f")
+	# The message: the header after the Subject line, up to the diff.
+	msg=$(awk 'NR > 2 && /^(--- |diff |Index: |---$)/ {exit} NR > 1 {print}' "$f")
+	awk 'f || /^(--- [^ ]|diff |Index: )/ {f = 1; print}' "$f" >"$EXP/.diff"
+	if [ -s "$EXP/.diff" ]; then
+		git apply --index --whitespace=nowarn "$EXP/.diff" 2>"$EXP/.err" || {
+			cat "$EXP/.err" >&2
+			die "patch $p does not apply to pristine Linux $ver with git apply"
+		}
+	fi
+	while IFS=$'\t' read -r pp nf; do
+		[ "$pp" = "$p" ] || continue
+		mkdir -p "$(dirname "$nf")"
+		cp "$REPO/$nf" "$nf"
+		[ -x "$REPO/$nf" ] && chmod +x "$nf" || chmod -x "$nf"
+		git add -f "$nf"
+	done < <(series_newfiles)
+	git diff --cached --quiet && die "patch $p changes nothing"
+	{
+		printf '%s\n' "$subject"
+		printf '%s\n' "$msg" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+		printf '%s\n' "$msg" | grep -qxF "Signed-off-by: $ident" ||
+			printf '\nSigned-off-by: %s\n' "$ident"
+	} >"$EXP/.msg"
+	git commit -q --no-verify -F "$EXP/.msg"
+done
+[ $n -gt 0 ] || die "the series is empty"
+
+# mbox, one file per patch, with the cover letter filled in.
+rm -rf "$EXP/mail"
+git format-patch -q --cover-letter --thread=shallow -o "$EXP/mail" base..xen-i386 >/dev/null
+cover=$EXP/mail/0000-cover-letter.patch
+tmpl=$REPO/scripts/cover-letter.txt
+[ -f "$tmpl" ] || die "no cover letter template at $tmpl"
+csubj=$(sed -n '1s/^Subject: //p' "$tmpl")
+python3 - "$cover" "$tmpl" "$csubj" "$ver ($LINUX_SRC_PKG $pkgver)" <<'PY'
+import sys
+cover, tmpl, subj, base = sys.argv[1:5]
+blurb = open(tmpl).read().split("\n", 2)[2].replace("@BASE@", base).rstrip("\n")
+text = open(cover).read()
+text = text.replace("*** SUBJECT HERE ***", subj).replace("*** BLURB HERE ***", blurb)
+open(cover, "w").write(text)
+PY
+mbox=$EXP/xen-i386-$ver.mbox
+cat "$EXP"/mail/*.patch >"$mbox"
+
+# The quilt series: the same commits, named as in the repository's series.
+rm -rf "$EXP/quilt"
+mkdir -p "$EXP/quilt/patches"
+i=0
+for p in $(series_patches); do
+	i=$((i + 1))
+	git format-patch -q --no-numbered --no-signature -1 --stdout "xen-i386~$((n - i))" >"$EXP/quilt/patches/$p"
+done
+{
+	echo "# xen-i386: 32-bit (i386 PAE) Xen PV guests, for Linux $ver"
+	echo "# Apply in a pristine tree: unpack this archive there, then 'quilt push -a'."
+	awk 'f && !/^[[:space:]]*#\+/ {print} /^[[:space:]]*$/ {f = 1}' "$REPO/series"
+} >"$EXP/quilt/patches/series"
+tarball=$EXP/patches-$ver-xen-i386.tar.xz
+tar -C "$EXP/quilt" --sort=name --owner=0 --group=0 --numeric-owner --mtime="$date" \
+	-cJf "$tarball" patches
+rm -f "$EXP/.diff" "$EXP/.err" "$EXP/.msg"
+say "exported $n patches on Linux $ver as $ident"
+say "quilt series: $tarball"
+say "mbox:         $mbox"

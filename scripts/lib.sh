@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# scripts/lib.sh: shared helpers for the xen-i386 tooling. Source it; do not run it.
+#
+# Sets REPO (the checkout), BUILD (build/ in it), TREE (the patched kernel tree),
+# and offers say/die/phase helpers, the quilt environment and the build lock.
+
+REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-$REPO/build}
+LINUX_SRC_PKG=${LINUX_SRC_PKG:-linux-source-6.12}
+LINUX_SRC_TARBALL=${LINUX_SRC_TARBALL:-/usr/src/$LINUX_SRC_PKG.tar.xz}
+TREE=${TREE:-$BUILD/$LINUX_SRC_PKG}
+# One kernel (or hypervisor) build at a time on this machine: every build takes this lock.
+BUILD_LOCK=${BUILD_LOCK:-/tmp/xen-i386-build.lock}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
+
+say() { printf '[%s] %s\n' "${0##*/}" "$*"; }
+warn() { printf '[%s] warning: %s\n' "${0##*/}" "$*" >&2; }
+die() { printf '[%s] error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# need_cmd CMD PACKAGE: fail with a clear message when a tool is missing.
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' not found: install Debian package '$2' (or run 'make deps')"
+}
+
+# Quilt works on the checkout's own series and patches/ (scripts/quiltrc): a
+# 'quilt refresh' in the tree writes straight back into the repository.
+quilt_env() {
+	export QUILTRC=$REPO/scripts/quiltrc
+	unset QUILT_PATCHES QUILT_SERIES QUILT_PC QUILT_DIFF_ARGS QUILT_REFRESH_ARGS
+}
+
+# series_patches [SERIES]: the patch names in a series file, in order.
+series_patches() {
+	sed -e '/^[[:space:]]*#/d' -e 's/^[[:space:]]*//' -e 's/[[:space:]].*//' \
+		-e '/^$/d' "${1:-$REPO/series}"
+}
+
+# series_newfiles [SERIES]: "patch<TAB>path" for every new file ("#+ path" lines
+# under the patch that adds it).
+series_newfiles() {
+	awk '/^[[:space:]]*#\+[[:space:]]/ { if (p == "") { print "orphan\t" $2; next }
+				     print p "\t" $2; next }
+	     /^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
+	     { p = $1 }' "${1:-$REPO/series}"
+}
+
+# tree_version DIR: "6.12.117" from a kernel tree's Makefile.
+tree_version() {
+	awk '/^VERSION =/ {v=$3} /^PATCHLEVEL =/ {p=$3} /^SUBLEVEL =/ {s=$3}
+	     /^EXTRAVERSION =/ {e=$3} END {print v "." p "." s e}' "$1/Makefile"
+}
+
+# src_pkg_version: the installed linux-source package version.
+src_pkg_version() {
+	if [ -n "${LINUX_SRC_PKGVER:-}" ]; then
+		echo "$LINUX_SRC_PKGVER"
+	else
+		dpkg-query -W -f='${Version}' "$LINUX_SRC_PKG" 2>/dev/null
+	fi
+}
+
+# timed NAME CMD...: run, print how long it took.
+timed() {
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	say "$name: $((SECONDS - t0))s (exit $rc)"
+	return $rc
+}

@@ -1,0 +1,55 @@
+#!/bin/bash
+# Usage: scripts/rig/boot-native.sh KERNEL
+#   Boots an i386 kernel (bzImage) natively in qemu-system-i386 (TCG, serial console ttyS0)
+#   with the rig's test initramfs ($RIG/out/guest.cpio.gz: /init = testinit) and ends with
+#   "VERDICT: PASS|FAIL native (log: PATH)".
+#   Env:  SMP (2)  MEM (MiB, 1024)  TIMEOUT (seconds, 120)  XTEST (checks, default basic)
+#         QCPU (QEMU -cpu, default: QEMU's own)  APPEND (extra kernel command line)
+#   Exit: 0 PASS, 1 FAIL, 64 bad usage / rig not set up.
+#   Log:  $RIG/logs/boot-native-<time>/serial.log (host timestamps), also boot-native-latest.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 1 ] || usage_error "usage: boot-native.sh KERNEL (an i386 bzImage)"
+KERNEL=$1
+SMP=${SMP:-2}
+MEM=${MEM:-1024}
+TIMEOUT=${TIMEOUT:-120}
+XTEST=${XTEST:-basic}
+[ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist"
+[ "$(dd if="$KERNEL" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ] ||
+	usage_error "$KERNEL is not a bzImage (no HdrS boot header)"
+[[ $SMP =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
+	usage_error "SMP, MEM and TIMEOUT must be numbers"
+need_rig "$OUT/guest.cpio.gz"
+
+new_logdir boot-native
+SERIAL=$LOGDIR/serial.log
+echo "boot-native: $KERNEL; log in $SERIAL"
+T0=$(date +%s)
+
+set +e
+run_qemu "$SERIAL" "$TIMEOUT" '^TESTINIT: [0-9]+ passed, [0-9]+ failed' \
+	qemu-system-i386 -machine pc -accel tcg ${QCPU:+-cpu "$QCPU"} -smp "$SMP" -m "$MEM" \
+	-display none -monitor none -serial stdio -nic none -no-reboot \
+	-kernel "$KERNEL" -initrd "$OUT/guest.cpio.gz" \
+	-append "console=ttyS0 panic=-1 xtest=$XTEST ${APPEND:-}"
+rc=$?
+set -e
+echo "boot-native: QEMU ran $(( $(date +%s) - T0 ))s"
+
+REASON=
+case $rc in
+0) ;;
+124) REASON="timeout: QEMU stopped after ${TIMEOUT}s" ;;
+3) REASON="crash: $(check_lines "$SERIAL" | grep -m1 -E 'Kernel panic')" ;;
+*) REASON="QEMU exited with status $rc before testinit's summary" ;;
+esac
+if [ $rc != 0 ]; then
+	echo "--- last 20 lines of the serial console ($SERIAL):"
+	tail -n 20 "$SERIAL"
+	echo "---"
+fi
+mapfile -t EXPECT < <(expected_checks native "$XTEST")
+verdict native "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
+exit $EX_FAIL

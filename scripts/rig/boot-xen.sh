@@ -1,0 +1,179 @@
+#!/bin/bash
+# Usage: scripts/rig/boot-xen.sh GUEST [KERNEL]
+#   Boots Xen + a Debian dom0 in qemu-system-x86_64 (TCG), `xl create`s ONE PV guest with a vif
+#   on dom0's bridge (dom0 is 10.0.0.1, the guest 10.0.0.2), a 64 MiB raw-file disk as xvda and
+#   a 16 MiB ext2 image (made by dom0) as xvdb, captures its console and ends with "VERDICT: PASS|FAIL GUEST ... (log: PATH)".
+#   GUEST: pv64      Debian's amd64 kernel (ELF vmlinux), 64-bit PV, testinit + netfront/blkfront
+#          pv32grub  GRUB i386-xen: a 32-bit PV guest that prints a known line (no vif/disk)
+#          kernel64  KERNEL = an x86_64 PV kernel from our tree (vmlinux, or a bzImage with a
+#                    vmlinux beside it in the build dir)
+#          i386      KERNEL = a 32-bit PAE PV kernel (same rules), checked for Xen ELF notes first
+#   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian; default pv32)
+#          TIMEOUT (seconds for the whole QEMU run, 600)
+#          XTEST (testinit's checks: default basic,net,blk,fs for pv64, basic,net,blk otherwise)
+#          QCPU (QEMU -cpu, default max,-smap)
+#   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
+#   Logs:  $RIG/logs/boot-xen-GUEST-<time>/ (serial.log: Xen, dom0 and "[guest]" lines with host
+#          timestamps; guest-console.log), also as $RIG/logs/boot-xen-GUEST-latest.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 1 ] && [ $# -le 2 ] || usage_error "usage: boot-xen.sh pv64|pv32grub|kernel64|i386 [KERNEL]"
+GUEST=$1
+KERNEL=${2:-}
+VCPUS=${VCPUS:-2}
+MEM=${MEM:-512}
+XEN=${XEN:-pv32}
+TIMEOUT=${TIMEOUT:-600}
+if [ "$GUEST" = pv64 ]; then XTEST=${XTEST:-basic,net,blk,fs}; else XTEST=${XTEST:-basic,net,blk}; fi
+[[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
+	usage_error "VCPUS, MEM and TIMEOUT must be numbers"
+case $XEN in
+pv32 | debian) ;;
+*) usage_error "XEN must be pv32 or debian, not '$XEN'" ;;
+esac
+case $GUEST in
+pv64 | pv32grub) [ -z "$KERNEL" ] || usage_error "$GUEST takes no KERNEL argument" ;;
+kernel64 | i386)
+	[ -n "$KERNEL" ] || usage_error "$GUEST needs a KERNEL argument (vmlinux or bzImage)"
+	[ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist"
+	;;
+*) usage_error "unknown GUEST '$GUEST' (pv64, pv32grub, kernel64, i386)" ;;
+esac
+need_rig "$OUT/xen-$XEN" "$OUT/vmlinuz-debian" "$OUT/dom0.cpio.gz" "$OUT/testinit"
+
+new_logdir "boot-xen-$GUEST"
+SERIAL=$LOGDIR/serial.log
+echo "boot-xen: $GUEST on Xen '$XEN'; log in $SERIAL"
+T0=$(date +%s)
+
+is_elf() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; }
+is_bzimage() { [ "$(dd if="$1" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ]; }
+
+# pick_elf FILE: sets ELF to an ELF image of the kernel FILE (the build dir's vmlinux beside a
+# bzImage, or one extracted from the bzImage), so xl need not decompress it under TCG
+pick_elf() {
+	local f=$1 d
+	if is_elf "$f"; then
+		ELF=$f
+		return
+	fi
+	is_bzimage "$f" || usage_error "$f is neither an ELF vmlinux nor a bzImage"
+	d=$(cd "$(dirname "$f")" && pwd)
+	if [ "${d%/arch/x86/boot}" != "$d" ] && [ -f "${d%/arch/x86/boot}/vmlinux" ]; then
+		ELF=${d%/arch/x86/boot}/vmlinux
+		[ "$ELF" -nt "$f" ] || [ ! "$f" -nt "$ELF" ] ||
+			echo "boot-xen: warning: $ELF is older than $f"
+		echo "boot-xen: using $ELF (the ELF beside $f)"
+		return
+	fi
+	ELF=$LOGDIR/vmlinux
+	python3 "$RIG_SCRIPTS/extract-vmlinux.py" "$f" "$ELF" >/dev/null ||
+		usage_error "cannot extract an ELF vmlinux from $f"
+	echo "boot-xen: using an ELF extracted from $f"
+}
+
+# check_xen_kernel ELF BITS: refuse a kernel without Xen PV entry notes before booting it
+check_xen_kernel() {
+	local elf=$1 bits=$2 class
+	class=$(readelf -h "$elf" | sed -n 's/^ *Class: *//p')
+	[ "$class" = "ELF$bits" ] || usage_error "$elf is $class, a $GUEST guest needs ELF$bits"
+	if ! readelf -n "$elf" 2>/dev/null | grep -qE '^ +Xen +0x' &&
+	   ! readelf -S "$elf" 2>/dev/null | grep -q __xen_guest; then
+		echo "VERDICT: FAIL $GUEST: this $([ "$bits" = 32 ] && echo i386 || echo x86_64) kernel was built without Xen PV support (no Xen ELF notes or __xen_guest section in $elf: the series does not provide it yet / CONFIG_XEN_PV is not set) (log: $SERIAL)" |
+			tee "$SERIAL"
+		exit $EX_NOXEN
+	fi
+}
+
+# --- the guest payload: /guest/{guest.cfg,info,kernel,ramdisk,testinit} ---------------------
+P=$LOGDIR/payload
+mkdir -p "$P/guest"
+cp "$OUT/testinit" "$P/guest/testinit"
+BITS=64
+EXTRA="console=hvc0 earlyprintk=xen xtest=$XTEST"
+RAMDISK=$OUT/guest.cpio.gz
+case $GUEST in
+pv64)
+	need_rig "$OUT/vmlinux-debian" "$OUT/guest-debian.cpio.gz"
+	ln "$OUT/vmlinux-debian" "$P/guest/kernel" 2>/dev/null || cp "$OUT/vmlinux-debian" "$P/guest/kernel"
+	RAMDISK=$OUT/guest-debian.cpio.gz
+	;;
+pv32grub)
+	need_rig "$OUT/grub-i386-xen.elf"
+	cp "$OUT/grub-i386-xen.elf" "$P/guest/kernel"
+	BITS=32
+	RAMDISK=
+	;;
+kernel64 | i386)
+	[ "$GUEST" = i386 ] && BITS=32
+	pick_elf "$KERNEL"
+	check_xen_kernel "$ELF" "$BITS"
+	if readelf -S "$ELF" | grep -q ' \.debug_info'; then
+		objcopy --strip-debug "$ELF" "$P/guest/kernel"
+	else
+		cp "$ELF" "$P/guest/kernel"
+	fi
+	;;
+esac
+[ -z "$RAMDISK" ] || cp "$RAMDISK" "$P/guest/ramdisk"
+
+{
+	echo "name = \"$GUEST\""
+	echo 'type = "pv"'
+	echo 'kernel = "/guest/kernel"'
+	if [ "$GUEST" != pv32grub ]; then
+		echo 'ramdisk = "/guest/ramdisk"'
+		echo "extra = \"$EXTRA\""
+		echo 'vif = [ "bridge=xenbr0,mac=00:16:3e:00:00:02" ]'
+		echo 'disk = [ "format=raw,vdev=xvda,access=rw,target=/root/disk.img",'
+		echo '         "format=raw,vdev=xvdb,access=rw,target=/root/fs.img" ]'
+	fi
+	echo "memory = $MEM"
+	echo "vcpus = $VCPUS"
+	echo 'on_poweroff = "destroy"'
+	echo 'on_reboot = "destroy"'
+	echo 'on_crash = "preserve"'
+} > "$P/guest/guest.cfg"
+printf 'GUEST_NAME=%s\nGUEST_BITS=%s\n' "$GUEST" "$BITS" > "$P/guest/info"
+
+# dom0.cpio.gz (padded to 512 bytes) + the payload as an uncompressed cpio: the kernel unpacks
+# both; no rebuild of the dom0 image per guest
+(cd "$P" && find guest | cpio -o -H newc --quiet -R 0:0) > "$LOGDIR/payload.cpio"
+cat "$OUT/dom0.cpio.gz" "$LOGDIR/payload.cpio" > "$LOGDIR/initrd.img"
+rm -rf "$P" "$LOGDIR/payload.cpio"
+echo "boot-xen: guest payload ready in $(( $(date +%s) - T0 ))s ($(( $(stat -c %s "$LOGDIR/initrd.img") >> 20 )) MiB initrd)"
+
+# --- QEMU ----------------------------------------------------------------------------------
+QMEM=$(( 1024 + MEM + 512 ))
+[ $QMEM -ge 2048 ] || QMEM=2048
+GWAIT=$(( TIMEOUT - 150 ))
+[ $GWAIT -ge 60 ] || GWAIT=60
+XENARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
+DOM0="$OUT/vmlinuz-debian console=hvc0 earlyprintk=xen loglevel=4 xrig.timeout=$GWAIT"
+INITRD="${DOM0//,/,,},${LOGDIR//,/,,}/initrd.img"   # a literal comma in -initrd is ",,"
+
+set +e
+run_qemu "$SERIAL" "$TIMEOUT" '^RIG: DONE' \
+	qemu-system-x86_64 -machine pc -accel tcg -cpu "${QCPU:-max,-smap}" -smp 2 -m "$QMEM" \
+	-display none -monitor none -serial stdio -nic none -no-reboot \
+	-kernel "$OUT/xen-$XEN" -append "$XENARGS" -initrd "$INITRD"
+rc=$?
+set -e
+rm -f "$LOGDIR/initrd.img"
+sed -n 's/^ *[0-9.]* \[guest\] //p' "$SERIAL" > "$LOGDIR/guest-console.log"
+echo "boot-xen: QEMU ran $(( $(date +%s) - T0 ))s in all; guest console in $LOGDIR/guest-console.log"
+
+REASON=
+case $rc in
+0) ;;
+124) REASON="timeout: QEMU stopped after ${TIMEOUT}s" ;;
+3) REASON="crash: $(check_lines "$SERIAL" | grep -m1 -E 'Kernel panic|Panic on CPU|Dom0 crashed|FATAL PAGE FAULT')" ;;
+*) REASON="QEMU exited with status $rc before dom0 said DONE" ;;
+esac
+# dom0's findings (no 32-bit PV in this Xen, xl create failed, guest crashed or hung) are
+# "RIG: FAIL ..." lines: verdict reports them with the guest's own FAIL lines
+[ $rc = 0 ] || show_tail "$SERIAL"
+mapfile -t EXPECT < <(expected_checks "$GUEST" "$XTEST")
+verdict "$GUEST" "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
+exit $EX_FAIL

@@ -1,0 +1,134 @@
+# Sourced by boot-xen.sh and boot-native.sh: paths, QEMU under a timeout with a timestamped
+# log, the list of expected checks per guest kind, and the PASS/FAIL verdict.
+# shellcheck shell=bash
+
+RIG_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$RIG_SCRIPTS/../.." && pwd)
+RIG=${RIG:-$REPO/build/rig}
+OUT=$RIG/out
+
+# Exit codes
+EX_PASS=0
+EX_FAIL=1
+EX_NOXEN=2      # the given kernel has no Xen PV support
+EX_USAGE=64     # bad arguments, missing file, rig not set up
+
+usage_error() {  # usage_error MESSAGE
+	echo "$(basename "$0"): $*" >&2
+	exit $EX_USAGE
+}
+
+need_rig() {  # need_rig FILE...: the artifacts setup.sh makes
+	local f
+	for f in "$@"; do
+		[ -e "$f" ] || usage_error "$f is missing: run scripts/rig/setup.sh first"
+	done
+}
+
+new_logdir() {  # new_logdir NAME: sets LOGDIR to a fresh $RIG/logs/NAME-<time>, links NAME-latest
+	LOGDIR=$RIG/logs/$1-$(date +%Y%m%d-%H%M%S)-$$
+	mkdir -p "$LOGDIR"
+	ln -sfn "$(basename "$LOGDIR")" "$RIG/logs/$1-latest"
+}
+
+# run_qemu LOG TIMEOUT DONE_REGEX QEMU_BINARY ARGS...
+#   Runs QEMU under `timeout`, writing its serial output to LOG with host timestamps (seconds
+#   since start). Once a line matches DONE_REGEX (extended regex), or a crash line appears,
+#   QEMU is stopped (by its own PID, 3 s later). Returns 0 when DONE_REGEX was seen, 3 on a
+#   crash line, 124 on the timeout, else QEMU's status.
+run_qemu() {
+	local log=$1 tmo=$2 done_re=$3 pidf mark rc
+	shift 3
+	pidf=$log.qemu.pid
+	mark=$log.end
+	rm -f "$pidf" "$mark"
+	local t0=${EPOCHREALTIME/./}
+	set +e
+	timeout "$tmo" "$@" -pidfile "$pidf" </dev/null 2>&1 |
+	while IFS= read -r line; do
+		line=${line//$'\r'/}
+		local now=${EPOCHREALTIME/./} d
+		d=$(( (now - t0) / 10000 ))
+		printf '%4d.%02d %s\n' $((d / 100)) $((d % 100)) "$line"
+		if [ ! -e "$mark" ]; then
+			if [[ $line =~ $done_re ]]; then
+				echo done > "$mark"
+			elif [[ $line != "[guest]"* && $line =~ (Kernel\ panic|Panic\ on\ CPU|Dom0\ crashed|FATAL\ PAGE\ FAULT) ]]; then
+				echo crash > "$mark"
+			fi
+			# stop QEMU 3 s later (by the PID it wrote), giving the last lines time to arrive
+			[ -e "$mark" ] && { sleep 3; [ -s "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null; } &
+		fi
+	done > "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	rm -f "$pidf"
+	case $(cat "$mark" 2>/dev/null) in
+	done) rc=0 ;;
+	crash) rc=3 ;;
+	esac
+	rm -f "$mark"
+	return "$rc"
+}
+
+# expected_checks KIND XTEST: the PASS names a guest kind must print
+expected_checks() {
+	local kind=$1 t
+	case $kind in
+	pv32grub) echo "grub32-hello"; return ;;
+	esac
+	echo init
+	[ "$kind" = pv64 ] && echo modules
+	for t in ${2//,/ }; do
+		case $t in
+		basic) printf '%s\n' basic-fork basic-exec basic-pthread basic-signal basic-mmap ;;
+		net) echo net-ping ;;
+		blk) echo blk-rw; [ "$kind" != native ] && echo blk-dom0 ;;
+		fs) echo fs-file; [ "$kind" != native ] && echo fs-dom0 ;;
+		*) echo "$t" ;;
+		esac
+	done
+}
+
+# check_lines LOG: the test lines of a log, without timestamps and prefixes
+check_lines() {
+	sed -E 's/^ *[0-9]+\.[0-9]+ //; s/^\[guest\] //; s/^RIG: //; s/^\(early\) //; s/ \(uptime [0-9.]*\)$//' "$1"
+}
+
+# verdict NAME LOG EXPECTED...: prints "VERDICT: ..." and returns 0 (all PASS) or 1
+# A caller may set REASON first (e.g. a timeout): it is reported before the missing checks.
+verdict() {
+	local name=$1 log=$2 c missing=() fails summary
+	shift 2
+	local lines
+	lines=$(check_lines "$log")
+	for c in "$@"; do
+		if [ "$c" = grub32-hello ]; then
+			grep -q '^XTEST-GRUB32: hello from a 32-bit PV guest' <<<"$lines" || missing+=("$c")
+		else
+			grep -qE "^PASS $c(:|\$)" <<<"$lines" || missing+=("$c")
+		fi
+	done
+	fails=$(grep -E '^FAIL [^ ]+' <<<"$lines" | head -n 5 | paste -sd';' -)
+	summary=$(grep -E '^TESTINIT: [0-9]+ passed, [0-9]+ failed' <<<"$lines" | tail -n 1)
+	REASON=${REASON:-}
+	[ -n "$fails" ] && REASON="${REASON:+$REASON; }$fails"
+	[ ${#missing[@]} -gt 0 ] && REASON="${REASON:+$REASON; }no PASS for: ${missing[*]}"
+	if [ -z "$REASON" ]; then
+		echo "VERDICT: PASS $name ($# checks passed${summary:+, $summary}) (log: $log)"
+		return 0
+	fi
+	echo "VERDICT: FAIL $name: $REASON (log: $log)"
+	return 1
+}
+
+# show_tail LOG: the last 20 lines of the serial log (Xen/dom0) and of the guest console
+show_tail() {
+	echo "--- last 20 lines of Xen/dom0 serial output ($1):"
+	grep -v '^ *[0-9.]* \[guest\]' "$1" | tail -n 20
+	if grep -q '^ *[0-9.]* \[guest\]' "$1"; then
+		echo "--- last 20 lines of the guest console:"
+		grep '^ *[0-9.]* \[guest\]' "$1" | tail -n 20
+	fi
+	echo "---"
+}

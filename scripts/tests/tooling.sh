@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/tests/tooling.sh: tests of the series tooling itself (tree, lint,
+# export), on a scratch copy of scripts/ with a tiny fake kernel tarball, so they
+# take seconds. Each test breaks something on purpose and checks that the tool
+# says what is wrong and loses nothing. Prints PASS/FAIL lines and a count.
+set -uo pipefail
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d /tmp/xen-i386-tooling.XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# A fake linux-source tarball: a Makefile and two files to patch.
+mk_tarball() { # mk_tarball VERSION.PATCHLEVEL.SUBLEVEL OUT
+	local d=$T/src.$$ v=$1
+	rm -rf "$d"
+	mkdir -p "$d/linux-source-6.12/arch/x86/xen" "$d/linux-source-6.12/Documentation"
+	printf 'VERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = %s\nEXTRAVERSION =\n' \
+		"${v%%.*}" "$(echo "$v" | cut -d. -f2)" "${v##*.}" >"$d/linux-source-6.12/Makefile"
+	printf 'line one\nline two\nline three\n' >"$d/linux-source-6.12/arch/x86/xen/Makefile"
+	printf 'doc\n' >"$d/linux-source-6.12/Documentation/index.rst"
+	tar -C "$d" -cJf "$2" linux-source-6.12
+	rm -rf "$d"
+}
+mk_tarball 6.12.117 "$T/linux.tar.xz"
+mk_tarball 6.11.3 "$T/linux-old.tar.xz"
+
+# A scratch repository: the real scripts, a one-patch series, one new file.
+R=$T/repo
+mkdir -p "$R/patches" "$R/arch/x86/xen"
+cp -a "$SRC/scripts" "$R/"
+printf '// SPDX-License-Identifier: GPL-2.0\nint xen_i386_test;\n' >"$R/arch/x86/xen/new_32.c"
+cat >"$R/patches/one.patch" <<'P'
+Subject: x86/xen: a test patch
+
+Why: the tooling needs a patch to apply.
+What and how: change one line.
+
+--- a/arch/x86/xen/Makefile
++++ b/arch/x86/xen/Makefile
+@@ -1,3 +1,3 @@
+ line one
+-line two
++line 2
+ line three
+P
+printf '# test series\n\none.patch\n#+ arch/x86/xen/new_32.c\n' >"$R/series"
+git -C "$R" init -q
+git -C "$R" -c user.name=Test -c user.email=t@example.org commit -q --allow-empty -m init
+export LINUX_SRC_TARBALL=$T/linux.tar.xz LINUX_SRC_PKGVER=6.12.117-test
+tree() { "$R/scripts/tree.sh" >"$T/out" 2>&1; }
+TR=$R/build/linux-source-6.12
+
+# 1. The series applies and the new file is a link to the repository's copy.
+if tree && grep -q '^line 2$' "$TR/arch/x86/xen/Makefile" &&
+	[ "$(readlink "$TR/arch/x86/xen/new_32.c")" = "$R/arch/x86/xen/new_32.c" ] &&
+	grep -q 'Linux 6.12.117' "$T/out"; then
+	ok tree-applies-and-links
+else
+	ko tree-applies-and-links "$(tail -n 3 "$T/out")"
+fi
+
+# 2. A patch that does not apply: the error names the patch and the file.
+cp "$R/patches/one.patch" "$T/one.good"
+sed -i 's/^-line two$/-line TWO/' "$R/patches/one.patch"
+if ! tree && grep -q 'patch one.patch does not apply.*arch/x86/xen/Makefile' "$T/out"; then
+	ok tree-names-failing-patch-and-file
+else
+	ko tree-names-failing-patch-and-file "$(tail -n 2 "$T/out")"
+fi
+cp "$T/one.good" "$R/patches/one.patch"
+tree || ko tree-recovers "$(tail -n 2 "$T/out")"
+
+# 3. Unrefreshed work under a patch survives a change of the series.
+echo "local work" >>"$TR/arch/x86/xen/Makefile"
+sed -i 's/^What and how: change one line.$/What and how: change a line./' "$R/patches/one.patch"
+sed -i 's/^+line 2$/+line II/' "$R/patches/one.patch"
+if ! tree && grep -q 'changes under patch one.patch' "$T/out" &&
+	grep -q '^local work$' "$TR/arch/x86/xen/Makefile"; then
+	ok tree-keeps-unrefreshed-work
+else
+	ko tree-keeps-unrefreshed-work "$(tail -n 2 "$T/out")"
+fi
+sed -i '/^local work$/d' "$TR/arch/x86/xen/Makefile"
+
+# 4. A changed patch is popped and pushed again.
+if tree && grep -q '^line II$' "$TR/arch/x86/xen/Makefile"; then
+	ok tree-follows-changed-patch
+else
+	ko tree-follows-changed-patch "$(tail -n 2 "$T/out")"
+fi
+
+# 5. A file under arch/ that no patch claims is an error that names it.
+touch "$R/arch/x86/xen/stray.c"
+if ! tree && grep -q 'arch/x86/xen/stray.c is not claimed' "$T/out"; then
+	ok lint-unclaimed-file
+else
+	ko lint-unclaimed-file "$(tail -n 2 "$T/out")"
+fi
+rm "$R/arch/x86/xen/stray.c"
+
+# 6. A patch without a commit message body is refused.
+cp "$R/patches/one.patch" "$T/one.good"
+sed -i '3,4d' "$R/patches/one.patch"
+if ! tree && grep -q 'one.patch: the commit message needs a body' "$T/out"; then
+	ok lint-needs-body
+else
+	ko lint-needs-body "$(tail -n 2 "$T/out")"
+fi
+cp "$T/one.good" "$R/patches/one.patch"
+
+# 7. A tree of another kernel version is refused with its version.
+if ! LINUX_SRC_TARBALL=$T/linux-old.tar.xz LINUX_SRC_PKGVER=6.11-test "$R/scripts/tree.sh" >"$T/out" 2>&1 &&
+	grep -q 'is Linux 6.11.3, the series is for 6.12.y' "$T/out" && ls -d "$TR".old-* >/dev/null 2>&1; then
+	ok tree-refuses-other-version-and-keeps-old
+else
+	ko tree-refuses-other-version-and-keeps-old "$(tail -n 2 "$T/out")"
+fi
+rm -rf "$TR" "$TR".old-*
+
+# 8. Export with no git identity: a clear error, nothing written.
+if ! env HOME="$T/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+	"$R/scripts/export.sh" >"$T/out" 2>&1 && grep -q "no git identity" "$T/out" &&
+	[ ! -e "$R/build/export" ]; then
+	ok export-needs-identity
+else
+	ko export-needs-identity "$(tail -n 2 "$T/out")"
+fi
+
+echo "tooling: $pass passed, $fail failed"
+[ $fail = 0 ]
