@@ -3,38 +3,51 @@
 # scripts/check-bisect.sh [KIND...]: build the tree after every patch of the
 # exported series and name the first patch that breaks a build.
 #
-# KIND is xen, native, x86_64 (default: all three). Each patch's state is the
-# exported commit (build/export/git, branch xen-i386), checked out in the
-# worktree build/bisect/tree; builds are incremental, with ccache, in
-# build/bisect/kernel-KIND. Run 'make export' first.
+# KIND is xen, native, x86_64 (default: all three). A pristine tree is unpacked
+# in build/bisect/tree; the exported quilt series (make export) is pushed onto
+# it one patch at a time with plain quilt, and after each patch every KIND is
+# built incrementally, with ccache, in build/bisect/kernel-KIND.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(xen native x86_64)
-G=$BUILD/export/git
+EXP=$BUILD/export
 W=$BUILD/bisect/tree
-git -C "$G" rev-parse -q --verify xen-i386 >/dev/null 2>&1 || die "no export: run 'make export' first"
-mapfile -t commits < <(git -C "$G" rev-list --reverse base..xen-i386)
-n=${#commits[@]}
-if [ ! -e "$W/.git" ]; then
+pkgver=$(src_pkg_version)
+tarball=$(ls "$EXP"/patches-*-xen-i386.tar.xz 2>/dev/null | head -n 1)
+[ -n "$tarball" ] || die "no export: run 'make export' first"
+mkdir -p "$BUILD/bisect"
+if [ "$(cat "$W/.xen-i386-base" 2>/dev/null)" != "$pkgver" ]; then
 	rm -rf "$W"
-	git -C "$G" worktree prune
-	git -C "$G" worktree add -q --detach "$W" base
+	mkdir -p "$W"
+	tar -C "$W" -xJf "$LINUX_SRC_TARBALL" --strip-components=1
+	echo "$pkgver" >"$W/.xen-i386-base"
 fi
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+q() { (cd "$W" && env -u QUILTRC -u QUILT_PATCHES -u QUILT_SERIES -u QUILT_PC HOME="$home" quilt "$@"); }
+if [ -d "$W/.pc" ]; then
+	q pop -a -f -q >/dev/null 2>&1 || true
+fi
+rm -rf "$W/.pc" "$W/patches"
+tar -C "$W" -xJf "$tarball"
+mapfile -t patches < <(series_patches "$W/patches/series")
+n=${#patches[@]}
 i=0
-for c in "${commits[@]}"; do
+for p in "${patches[@]}"; do
 	i=$((i + 1))
-	subj=$(git -C "$G" log -1 --format=%s "$c")
-	git -C "$W" checkout -q -f --detach "$c"
-	git -C "$W" clean -q -fdx
+	q push -q >"$BUILD/bisect/last.log" 2>&1 || {
+		cat "$BUILD/bisect/last.log" >&2
+		die "patch $i/$n $p does not apply"
+	}
 	for k in "${kinds[@]}"; do
 		t0=$SECONDS
 		if ! "$REPO/scripts/build-kernel.sh" "$k" "$W" "$BUILD/bisect/kernel-$k" >"$BUILD/bisect/last.log" 2>&1; then
-			cat "$BUILD/bisect/last.log" >&2
-			die "patch $i/$n \"$subj\" breaks the $k build"
+			tail -n 30 "$BUILD/bisect/last.log" >&2
+			die "patch $i/$n $p breaks the $k build (log: $BUILD/bisect/last.log)"
 		fi
-		say "patch $i/$n $k: ok ($((SECONDS - t0))s) $subj"
+		say "patch $i/$n $k: ok ($((SECONDS - t0))s) $p"
 	done
 done
 say "all $n patches build on their own in: ${kinds[*]}"

@@ -28,14 +28,12 @@ SERIAL=$LOGDIR/serial.log
 echo "boot-native: $KERNEL; log in $SERIAL"
 T0=$(date +%s)
 
-set +e
+rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^TESTINIT: [0-9]+ passed, [0-9]+ failed' \
 	qemu-system-i386 -machine pc -accel tcg ${QCPU:+-cpu "$QCPU"} -smp "$SMP" -m "$MEM" \
 	-display none -monitor none -serial stdio -nic none -no-reboot \
 	-kernel "$KERNEL" -initrd "$OUT/guest.cpio.gz" \
-	-append "console=ttyS0 panic=-1 xtest=$XTEST ${APPEND:-}"
-rc=$?
-set -e
+	-append "console=ttyS0 panic=-1 xtest=$XTEST ${APPEND:-}" || rc=$?
 echo "boot-native: QEMU ran $(( $(date +%s) - T0 ))s"
 
 REASON=

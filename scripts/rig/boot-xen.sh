@@ -2,7 +2,8 @@
 # Usage: scripts/rig/boot-xen.sh GUEST [KERNEL]
 #   Boots Xen + a Debian dom0 in qemu-system-x86_64 (TCG), `xl create`s ONE PV guest with a vif
 #   on dom0's bridge (dom0 is 10.0.0.1, the guest 10.0.0.2), a 64 MiB raw-file disk as xvda and
-#   a 16 MiB ext2 image (made by dom0) as xvdb, captures its console and ends with "VERDICT: PASS|FAIL GUEST ... (log: PATH)".
+#   a 16 MiB ext2 image (made by dom0) as xvdb, captures its console and ends with
+#   "VERDICT: PASS|FAIL GUEST ... (log: PATH)".
 #   GUEST: pv64      Debian's amd64 kernel (ELF vmlinux), 64-bit PV, testinit + netfront/blkfront
 #          pv32grub  GRUB i386-xen: a 32-bit PV guest that prints a known line (no vif/disk)
 #          kernel64  KERNEL = an x86_64 PV kernel from our tree (vmlinux, or a bzImage with a
@@ -62,8 +63,9 @@ pick_elf() {
 	d=$(cd "$(dirname "$f")" && pwd)
 	if [ "${d%/arch/x86/boot}" != "$d" ] && [ -f "${d%/arch/x86/boot}/vmlinux" ]; then
 		ELF=${d%/arch/x86/boot}/vmlinux
-		[ "$ELF" -nt "$f" ] || [ ! "$f" -nt "$ELF" ] ||
+		if [ "$f" -nt "$ELF" ]; then
 			echo "boot-xen: warning: $ELF is older than $f"
+		fi
 		echo "boot-xen: using $ELF (the ELF beside $f)"
 		return
 	fi
@@ -153,13 +155,11 @@ XENARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 
 DOM0="$OUT/vmlinuz-debian console=hvc0 earlyprintk=xen loglevel=4 xrig.timeout=$GWAIT"
 INITRD="${DOM0//,/,,},${LOGDIR//,/,,}/initrd.img"   # a literal comma in -initrd is ",,"
 
-set +e
+rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^RIG: DONE' \
 	qemu-system-x86_64 -machine pc -accel tcg -cpu "${QCPU:-max,-smap}" -smp 2 -m "$QMEM" \
 	-display none -monitor none -serial stdio -nic none -no-reboot \
-	-kernel "$OUT/xen-$XEN" -append "$XENARGS" -initrd "$INITRD"
-rc=$?
-set -e
+	-kernel "$OUT/xen-$XEN" -append "$XENARGS" -initrd "$INITRD" || rc=$?
 rm -f "$LOGDIR/initrd.img"
 sed -n 's/^ *[0-9.]* \[guest\] //p' "$SERIAL" > "$LOGDIR/guest-console.log"
 echo "boot-xen: QEMU ran $(( $(date +%s) - T0 ))s in all; guest console in $LOGDIR/guest-console.log"

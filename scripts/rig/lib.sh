@@ -1,6 +1,6 @@
-# Sourced by boot-xen.sh and boot-native.sh: paths, QEMU under a timeout with a timestamped
-# log, the list of expected checks per guest kind, and the PASS/FAIL verdict.
-# shellcheck shell=bash
+# Sourced by the rig's scripts: paths, kernel module closure, QEMU under a timeout with a
+# timestamped log, the list of expected checks per guest kind, and the PASS/FAIL verdict.
+# shellcheck shell=bash disable=SC2034
 
 RIG_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$RIG_SCRIPTS/../.." && pwd)
@@ -31,6 +31,27 @@ new_logdir() {  # new_logdir NAME: sets LOGDIR to a fresh $RIG/logs/NAME-<time>,
 	ln -sfn "$(basename "$LOGDIR")" "$RIG/logs/$1-latest"
 }
 
+# module_closure MODDIR NAME...: paths (relative to MODDIR) of the modules NAME and their
+# dependencies, dependencies first, from MODDIR/modules.dep; built-in modules print nothing
+module_closure() {
+	local dir=$1 m p d
+	shift
+	for m in "$@"; do
+		p=$(awk -F: -v m="${m//-/_}" '{ n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n);
+			gsub(/-/, "_", n); if (n == m) { print $1; exit } }' "$dir/modules.dep")
+		if [ -z "$p" ]; then
+			grep -q "/${m//[-_]/[-_]}\.ko" "$dir/modules.builtin" 2>/dev/null && continue
+			echo "module_closure: module $m not found in $dir" >&2
+			return 1
+		fi
+		for d in $(awk -F: -v p="$p" '$1 == p { print $2 }' "$dir/modules.dep"); do
+			d=${d##*/}
+			module_closure "$dir" "${d%%.ko*}" || return 1
+		done
+		echo "$p"
+	done
+}
+
 # run_qemu LOG TIMEOUT DONE_REGEX QEMU_BINARY ARGS...
 #   Runs QEMU under `timeout`, writing its serial output to LOG with host timestamps (seconds
 #   since start). Once a line matches DONE_REGEX (extended regex), or a crash line appears,
@@ -43,7 +64,7 @@ run_qemu() {
 	mark=$log.end
 	rm -f "$pidf" "$mark"
 	local t0=${EPOCHREALTIME/./}
-	set +e
+	rc=0
 	timeout "$tmo" "$@" -pidfile "$pidf" </dev/null 2>&1 |
 	while IFS= read -r line; do
 		line=${line//$'\r'/}
@@ -52,16 +73,14 @@ run_qemu() {
 		printf '%4d.%02d %s\n' $((d / 100)) $((d % 100)) "$line"
 		if [ ! -e "$mark" ]; then
 			if [[ $line =~ $done_re ]]; then
-				echo done > "$mark"
+				echo "done" > "$mark"
 			elif [[ $line != "[guest]"* && $line =~ (Kernel\ panic|Panic\ on\ CPU|Dom0\ crashed|FATAL\ PAGE\ FAULT) ]]; then
 				echo crash > "$mark"
 			fi
 			# stop QEMU 3 s later (by the PID it wrote), giving the last lines time to arrive
 			[ -e "$mark" ] && { sleep 3; [ -s "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null; } &
 		fi
-	done > "$log"
-	rc=${PIPESTATUS[0]}
-	set -e
+	done > "$log" || rc=${PIPESTATUS[0]}
 	rm -f "$pidf"
 	case $(cat "$mark" 2>/dev/null) in
 	done) rc=0 ;;

@@ -8,11 +8,9 @@
 #   cpio, so a new guest kernel never rebuilds this image.
 #   Env: RIG (default <repo>/build/rig). Needs setup.sh's extract step ($RIG/x, $RIG/out/kver).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-S=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$S/../.." && pwd)
-RIG=${RIG:-$REPO/build/rig}
-OUT=$RIG/out
+S=$RIG_SCRIPTS
 X=$RIG/x
 KVER=$(cat "$OUT/kver")
 IMG=$OUT/dom0.cpio.gz
@@ -75,26 +73,12 @@ echo "root:x:0:" > "$R/etc/group"
 
 # Backend modules and their dependencies, from Debian's kernel
 MD=$X/lib/modules/$KVER
-add_mod() {  # add_mod NAME...
-	local m p d
-	for m in "$@"; do
-		p=$(awk -F: -v m="${m//-/_}" '{ n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n);
-			gsub(/-/, "_", n); if (n == m) { print $1; exit } }' "$MD/modules.dep")
-		if [ -z "$p" ]; then
-			grep -q "/${m//_/[-_]}.ko" "$MD/modules.builtin" ||
-				{ echo "mk-dom0-initramfs: module $m not found" >&2; exit 1; }
-			continue
-		fi
-		[ -e "$R/lib/modules/$KVER/$p" ] && continue
-		mkdir -p "$R/lib/modules/$KVER/$(dirname "$p")"
-		cp "$MD/$p" "$R/lib/modules/$KVER/$p"
-		for d in $(awk -F: -v p="$p" '$1 == p { print $2 }' "$MD/modules.dep"); do
-			d=${d##*/}
-			add_mod "${d%%.ko*}"
-		done
-	done
-}
-add_mod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback bridge loop crc32c_generic ext4
+mods=$(module_closure "$MD" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback \
+	xen-netback bridge loop crc32c_generic ext4)
+for p in $mods; do
+	mkdir -p "$R/lib/modules/$KVER/$(dirname "$p")"
+	cp "$MD/$p" "$R/lib/modules/$KVER/$p"
+done
 cp "$MD"/modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
 depmod -b "$R" "$KVER"
 

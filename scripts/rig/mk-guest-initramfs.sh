@@ -9,11 +9,8 @@
 #                                     loaded by testinit
 #   Env: RIG (default <repo>/build/rig). Needs setup.sh's extract step ($RIG/x, $RIG/out/kver).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-S=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$S/../.." && pwd)
-RIG=${RIG:-$REPO/build/rig}
-OUT=$RIG/out
 X=$RIG/x
 SRC=$REPO/scripts/guest/testinit.c
 
@@ -36,22 +33,6 @@ pack() {  # pack DIR OUT.cpio.gz
 	echo "mk-guest-initramfs: $2 ($(stat -c %s "$2") bytes)"
 }
 
-# Module files for NAME and its dependencies, dependencies first (from modules.dep)
-mod_closure() {  # mod_closure KVER NAME...
-	local kver=$1 m p d
-	shift
-	for m in "$@"; do
-		p=$(awk -F: -v m="${m//-/_}" '{ n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n);
-			gsub(/-/, "_", n); if (n == m) { print $1; exit } }' "$X/lib/modules/$kver/modules.dep")
-		[ -n "$p" ] || { echo "mk-guest-initramfs: module $m not in $kver" >&2; exit 1; }
-		for d in $(awk -F: -v p="$p" '$1 == p { print $2 }' "$X/lib/modules/$kver/modules.dep"); do
-			d=${d##*/}
-			mod_closure "$kver" "${d%%.ko*}"
-		done
-		echo "$p"
-	done
-}
-
 W=$RIG/guest-root
 if [ ! "$OUT/guest.cpio.gz" -nt "$OUT/testinit" ]; then
 	mkroot "$W"
@@ -64,7 +45,8 @@ if [ ! "$OUT/guest-debian.cpio.gz" -nt "$OUT/testinit" ] || [ ! "$OUT/guest-debi
 	mkdir -p "$W/lib/modules/xtest"
 	echo "$KVER" > "$W/lib/modules/xtest/release"
 	n=10
-	for p in $(mod_closure "$KVER" xen-netfront xen-blkfront crc32c_generic ext4 | awk '!seen[$0]++'); do
+	mods=$(module_closure "$X/lib/modules/$KVER" xen-netfront xen-blkfront crc32c_generic ext4)
+	for p in $(awk '!seen[$0]++' <<<"$mods"); do
 		f=$W/lib/modules/xtest/$n-$(basename "${p%%.ko*}").ko
 		case $p in
 		*.ko) cp "$X/lib/modules/$KVER/$p" "$f" ;;

@@ -29,7 +29,8 @@ CONFIG_PERF_ARRAYS=y'
 die() { echo "setup: ERROR: $*" >&2; echo "setup: last lines of $LOG:" >&2; tail -n 20 "$LOG" >&2; exit 1; }
 T0=$(date +%s)
 step() {  # step NAME FUNCTION: run one step, print its time
-	local s=$(date +%s)
+	local s
+	s=$(date +%s)
 	echo "setup: [$1] ..."
 	"$2"
 	echo "setup: [$1] done in $(( $(date +%s) - s ))s"

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+# xen-i386: 32-bit (i386 PAE) Xen PV guests for Linux 6.12, as a quilt series.
+# 'make help' lists the targets. Everything is built under build/.
+
+SHELL := /bin/bash
+S := scripts
+B := build
+# Guest for boot-xen: i386 (our i386 kernel), kernel64 (our x86_64 kernel),
+# pv64 (Debian's amd64 kernel, the rig's reference), pv32grub (GRUB i386-xen).
+GUEST ?= i386
+KERNEL ?=
+
+.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native \
+	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling \
+	clean distclean
+
+all:
+	@$(S)/main.sh
+
+help:
+	@echo 'xen-i386 targets:'
+	@echo '  make               the main job: tree, series, i386 domU kernel, rig, and'
+	@echo '                     a boot of it under Xen in QEMU (says what is not there yet)'
+	@echo '  make check         the routine tests; ends with "N passed, N failed"'
+	@echo '  make deps          install every Debian package the project uses (root)'
+	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
+	@echo '  make quilt-env     print the line that points quilt at this repository'
+	@echo '  make export        quilt tarball + git format-patch mbox in build/export/'
+	@echo '  make roundtrip     the export applies (plain quilt, git am) to a pristine tree'
+	@echo '  make checkpatch    checkpatch.pl --strict over every exported patch'
+	@echo '  make kernel        i386 PAE Xen domU kernel (Kconfig.xen)   -> build/kernel-xen'
+	@echo '  make kernel-native i386 without Xen and PARAVIRT_XXL          -> build/kernel-native'
+	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
+	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64)'
+	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
+	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub [KERNEL=path]'
+	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
+	@echo '  make boot-native [KERNEL=path]'
+	@echo '                     boot an i386 kernel in qemu-system-i386 with the test init'
+	@echo '  make clean         remove kernel builds and logs (keeps tree, export, rig)'
+	@echo '  make distclean     remove build/'
+
+deps:
+	@$(S)/deps.sh tree build export check rig
+
+tree:
+	@$(S)/tree.sh
+
+quilt-env:
+	@echo "export QUILTRC=$(CURDIR)/$(S)/quiltrc"
+
+export: tree
+	@$(S)/export.sh
+
+roundtrip: export
+	@$(S)/roundtrip.sh
+
+checkpatch: export
+	@$(S)/checkpatch.sh
+
+kernel: tree
+	@$(S)/build-kernel.sh xen
+
+kernel-native: tree
+	@$(S)/build-kernel.sh native
+
+kernel64: tree
+	@$(S)/build-kernel.sh x86_64
+
+kernels: kernel kernel-native kernel64
+
+check-bisect: export
+	@$(S)/check-bisect.sh
+
+rig:
+	@$(S)/rig/setup.sh
+
+KERNEL_i386 := $(B)/kernel-xen/vmlinux
+KERNEL_kernel64 := $(B)/kernel64/vmlinux
+boot-xen: rig
+	@$(S)/rig/boot-xen.sh $(GUEST) $(or $(KERNEL),$(KERNEL_$(GUEST)))
+
+boot-native: rig
+	@$(S)/rig/boot-native.sh $(or $(KERNEL),$(B)/kernel-xen/arch/x86/boot/bzImage)
+
+check:
+	@$(S)/check.sh
+
+check-tooling:
+	@$(S)/tests/tooling.sh
+
+clean:
+	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel64 $(B)/bisect $(B)/logs
+
+distclean:
+	rm -rf $(B)

@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/check.sh: 'make check', the routine tests, as CI runs them.
+#
+# Each phase prints PASS or FAIL with its time; a failing phase prints the end of
+# its log. The last line is "N passed, N failed" (", N skipped" when a phase
+# cannot run yet, with the reason). Logs: build/logs/check-<phase>.log.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+S=$REPO/scripts
+L=$BUILD/logs
+mkdir -p "$L"
+pass=0 fail=0 skip=0
+T0=$SECONDS
+failed=()
+
+# phase NAME CMD...: run one check; its output goes to its log.
+phase() {
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	printf '[check] %-28s ... ' "$name"
+	"$@" >"$L/check-$name.log" 2>&1 || rc=$?
+	if [ $rc = 0 ]; then
+		printf 'PASS (%ds)\n' $((SECONDS - t0))
+		pass=$((pass + 1))
+	else
+		printf 'FAIL (%ds, exit %d)\n' $((SECONDS - t0)) $rc
+		tail -n 15 "$L/check-$name.log" | sed 's/^/    | /'
+		echo "    log: $L/check-$name.log"
+		fail=$((fail + 1))
+		failed+=("$name")
+	fi
+	return $rc
+}
+skipped() {
+	printf '[check] %-28s ... SKIP: %s\n' "$1" "$2"
+	skip=$((skip + 1))
+}
+
+# expect_fail CODE PATTERN CMD...: CMD must fail with exit CODE and say PATTERN.
+expect_fail() {
+	local code=$1 pat=$2 rc=0 out
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	printf '%s\n' "$out"
+	if [ $rc != "$code" ]; then
+		echo "expected exit $code, got $rc"
+		return 1
+	fi
+	printf '%s\n' "$out" | grep -q -- "$pat" || { echo "expected the message to say: $pat"; return 1; }
+}
+
+phase deps "$S/deps.sh" tree build export check rig
+phase tooling "$S/tests/tooling.sh"
+phase series-applies "$S/tree.sh"
+phase export "$S/export.sh"
+phase roundtrip "$S/roundtrip.sh"
+phase checkpatch "$S/checkpatch.sh"
+phase build-i386-xen "$S/build-kernel.sh" xen
+phase build-i386-native "$S/build-kernel.sh" native
+phase build-x86_64 "$S/build-kernel.sh" x86_64
+phase rig-setup "$S/rig/setup.sh"
+
+KX=$BUILD/kernel-xen KN=$BUILD/kernel-native K64=$BUILD/kernel64
+# The native baseline and the Xen-config i386 kernel both boot on bare (emulated) x86.
+phase boot-native-baseline "$S/rig/boot-native.sh" "$KN/arch/x86/boot/bzImage"
+phase boot-native-xen-kernel "$S/rig/boot-native.sh" "$KX/arch/x86/boot/bzImage"
+# The rig itself: mainline's 64-bit PV guest (Debian's, and ours) and a ready 32-bit one.
+phase boot-xen-pv64-reference "$S/rig/boot-xen.sh" pv64
+phase boot-xen-pv32grub "$S/rig/boot-xen.sh" pv32grub
+phase boot-xen-kernel64 "$S/rig/boot-xen.sh" kernel64 "$K64/vmlinux"
+# Bad input gets a clear answer, not a hang.
+phase rig-refuses-non-pv-kernel expect_fail 2 "without Xen PV support" \
+	"$S/rig/boot-xen.sh" i386 "$KN/vmlinux"
+phase rig-reports-no-pv32 expect_fail 1 "x86_32p" \
+	env XEN=debian "$S/rig/boot-xen.sh" pv32grub
+# The i386 PV guest, once Kconfig.xen asks for XEN_PV.
+if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
+	phase boot-xen-i386 "$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
+else
+	skipped boot-xen-i386 "Kconfig.xen does not ask for CONFIG_XEN_PV yet (the series does not provide it on i386)"
+fi
+
+echo "[check] total time: $((SECONDS - T0))s"
+[ $fail = 0 ] || echo "[check] failed: ${failed[*]}"
+if [ $skip -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ $fail = 0 ]
