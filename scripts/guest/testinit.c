@@ -5,7 +5,8 @@
  * As PID 1: mounts proc, sysfs and devtmpfs, loads the modules listed in /lib/modules/xtest
  * (if built for the running kernel), runs the checks named on the kernel command line
  * (xtest=basic,net,blk,fs), prints one line per check, "PASS name[: detail]" or
- * "FAIL name: what was seen", then "TESTINIT: N passed, N failed", and powers off.
+ * "FAIL name: what was seen", then "TESTINIT: N passed, N failed", and powers off. Each
+ * check runs in a child process with a time limit: a crash or hang is that check's FAIL.
  *
  * Other modes:
  *   testinit --child-exec TOKEN            exit status (TOKEN * 7) & 0xff (the basic-exec check)
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -54,7 +56,10 @@
 #define GUEST_IP "10.0.0.2"
 #define DOM0_IP "10.0.0.1"
 
-static int npass, nfail;
+/* PASS/FAIL counts, shared with the per-check child processes */
+static struct counts {
+	int pass, fail;
+} local_counts, *counts = &local_counts;
 
 static void report(int ok, const char *name, const char *fmt, ...)
 {
@@ -67,9 +72,9 @@ static void report(int ok, const char *name, const char *fmt, ...)
 		va_end(ap);
 	}
 	if (ok)
-		npass++;
+		counts->pass++;
 	else
-		nfail++;
+		counts->fail++;
 	printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name, detail[0] ? ": " : "", detail);
 	fflush(stdout);
 }
@@ -279,8 +284,10 @@ static void check_signal(void)
 	else
 		PASS("basic-signal", "handler on unblock; SIGUSR2 from child %d", pid);
 out:
+	signal(SIGUSR2, SIG_IGN);	/* discard a SIGUSR2 still pending after a failure */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
 }
 
 static sigjmp_buf fault_jmp;
@@ -844,31 +851,80 @@ static const char *tests_from_cmdline(void)
 	return NULL;
 }
 
+/*
+ * Run one check in a child process, so that a check that crashes or hangs (say, glibc aborting
+ * on an unexpected futex error) is reported as its FAIL line and the others still run.
+ */
+static void run_isolated(const char *name, void (*fn)(void), int timeout_s)
+{
+	int before = counts->pass + counts->fail, st = 0;
+	double t0 = now_ms();
+	pid_t pid, r = 0;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		FAIL(name, "fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		fn();
+		fflush(stdout);
+		_exit(0);
+	}
+	while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() - t0 < timeout_s * 1000.0)
+		usleep(20000);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		FAIL(name, "no result after %d s: check killed", timeout_s);
+	} else if (r < 0) {
+		FAIL(name, "waitpid: %s", strerror(errno));
+	} else if (WIFSIGNALED(st) && counts->pass + counts->fail == before) {
+		FAIL(name, "the check's process died of signal %d (%s)", WTERMSIG(st),
+		     strsignal(WTERMSIG(st)));
+	} else if (WIFSIGNALED(st)) {
+		printf("INFO %s: after its result, the check's process died of signal %d (%s)\n", name,
+		       WTERMSIG(st), strsignal(WTERMSIG(st)));
+	} else if (counts->pass + counts->fail == before) {
+		FAIL(name, "the check printed no result (exit status %d)", WEXITSTATUS(st));
+	}
+}
+
 static void run_checks(const char *list)
 {
+	static const struct {
+		const char *group, *name;
+		void (*fn)(void);
+		int timeout_s;
+	} checks[] = {
+		{ "basic", "basic-fork", check_fork, 60 },
+		{ "basic", "basic-exec", check_exec, 60 },
+		{ "basic", "basic-pthread", check_pthread, 60 },
+		{ "basic", "basic-signal", check_signal, 60 },
+		{ "basic", "basic-mmap", check_mmap, 60 },
+		{ "net", "net-ping", check_net, 90 },
+		{ "blk", "blk-rw", check_blk, 120 },
+		{ "fs", "fs-file", check_fs, 120 },
+	};
 	char buf[256], *save, *t;
+	size_t i;
+	int known;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		double t0 = now_ms();
 
 		printf("TESTINIT: running %s\n", t);
-		fflush(stdout);
-		if (!strcmp(t, "basic")) {
-			check_fork();
-			check_exec();
-			check_pthread();
-			check_signal();
-			check_mmap();
-		} else if (!strcmp(t, "net")) {
-			check_net();
-		} else if (!strcmp(t, "blk")) {
-			check_blk();
-		} else if (!strcmp(t, "fs")) {
-			check_fs();
-		} else {
-			FAIL(t, "unknown check (known: basic, net, blk, fs)");
+		known = 0;
+		for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+			if (!strcmp(t, checks[i].group)) {
+				run_isolated(checks[i].name, checks[i].fn, checks[i].timeout_s);
+				known = 1;
+			}
 		}
+		if (!known)
+			FAIL(t, "unknown check (known: basic, net, blk, fs)");
 		printf("TESTINIT: %s took %.0f ms\n", t, now_ms() - t0);
 	}
 }
@@ -876,6 +932,7 @@ static void run_checks(const char *list)
 int main(int argc, char **argv)
 {
 	const char *list, *v;
+	struct counts *shared;
 	struct utsname u;
 	char mounts[128];
 
@@ -904,6 +961,17 @@ int main(int argc, char **argv)
 	printf("TESTINIT: start: %s %s %s, %ld CPUs online, mounts: %s\n", u.sysname, u.release,
 	       u.machine, sysconf(_SC_NPROCESSORS_ONLN), mounts);
 	PASS("init", "PID 1 on %s %s", u.release, u.machine);
+	/* keep the kernel's info messages off the console lines; warnings and errors still show */
+	klogctl(8 /* SYSLOG_ACTION_CONSOLE_LEVEL */, NULL, 5);
+
+	shared = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared != MAP_FAILED) {
+		memcpy(shared, counts, sizeof(*counts));
+		counts = shared;
+	} else {
+		printf("INFO no shared memory (%s): a crashing check is reported, its PASS lines are not counted\n",
+		       strerror(errno));
+	}
 
 	load_modules();
 	list = tests_from_cmdline();
@@ -914,7 +982,7 @@ int main(int argc, char **argv)
 	}
 	run_checks(list);
 
-	printf("TESTINIT: %d passed, %d failed\n", npass, nfail);
+	printf("TESTINIT: %d passed, %d failed\n", counts->pass, counts->fail);
 	fflush(stdout);
 	sync();
 	reboot(RB_POWER_OFF);

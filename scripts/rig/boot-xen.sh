@@ -10,7 +10,7 @@
 #                    vmlinux beside it in the build dir)
 #          i386      KERNEL = a 32-bit PAE PV kernel (same rules), checked for Xen ELF notes first
 #   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian; default pv32)
-#          TIMEOUT (seconds for the whole QEMU run, 600)
+#          TIMEOUT (seconds for the whole QEMU run; 600, pv32grub 240)
 #          XTEST (testinit's checks: default basic,net,blk,fs for pv64, basic,net,blk otherwise)
 #          QCPU (QEMU -cpu, default max,-smap)
 #   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
@@ -25,7 +25,7 @@ KERNEL=${2:-}
 VCPUS=${VCPUS:-2}
 MEM=${MEM:-512}
 XEN=${XEN:-pv32}
-TIMEOUT=${TIMEOUT:-600}
+if [ "$GUEST" = pv32grub ]; then TIMEOUT=${TIMEOUT:-240}; else TIMEOUT=${TIMEOUT:-600}; fi
 if [ "$GUEST" = pv64 ]; then XTEST=${XTEST:-basic,net,blk,fs}; else XTEST=${XTEST:-basic,net,blk}; fi
 [[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	usage_error "VCPUS, MEM and TIMEOUT must be numbers"
@@ -63,9 +63,6 @@ pick_elf() {
 	d=$(cd "$(dirname "$f")" && pwd)
 	if [ "${d%/arch/x86/boot}" != "$d" ] && [ -f "${d%/arch/x86/boot}/vmlinux" ]; then
 		ELF=${d%/arch/x86/boot}/vmlinux
-		if [ "$f" -nt "$ELF" ]; then
-			echo "boot-xen: warning: $ELF is older than $f"
-		fi
 		echo "boot-xen: using $ELF (the ELF beside $f)"
 		return
 	fi
@@ -75,16 +72,28 @@ pick_elf() {
 	echo "boot-xen: using an ELF extracted from $f"
 }
 
-# check_xen_kernel ELF BITS: refuse a kernel without Xen PV entry notes before booting it
+# check_xen_kernel ELF BITS: refuse, before booting, a kernel Xen cannot start as a PV guest.
+# Xen notes alone do not tell: an HVM/PVH-only kernel (CONFIG_XEN without CONFIG_XEN_PV) has
+# GUEST_OS, LOADER, ... notes too. The PV entry point note XEN_ELFNOTE_ENTRY (type 1), or an
+# old-style __xen_guest section, comes only with PV support. (readelf names note type 1
+# "NT_VERSION" or prints "(0x00000001)", depending on its version.)
 check_xen_kernel() {
-	local elf=$1 bits=$2 class
+	local elf=$1 bits=$2 class arch notes
 	class=$(readelf -h "$elf" | sed -n 's/^ *Class: *//p')
 	[ "$class" = "ELF$bits" ] || usage_error "$elf is $class, a $GUEST guest needs ELF$bits"
-	if ! readelf -n "$elf" 2>/dev/null | grep -qE '^ +Xen +0x' &&
-	   ! readelf -S "$elf" 2>/dev/null | grep -q __xen_guest; then
-		echo "VERDICT: FAIL $GUEST: this $([ "$bits" = 32 ] && echo i386 || echo x86_64) kernel was built without Xen PV support (no Xen ELF notes or __xen_guest section in $elf: the series does not provide it yet / CONFIG_XEN_PV is not set) (log: $SERIAL)" |
+	arch=x86_64
+	[ "$bits" = 32 ] && arch=i386
+	notes=$(readelf -n "$elf" 2>/dev/null | awk '$1 == "Xen" && /\(0x0*1\)|NT_VERSION|XEN_ELFNOTE_ENTRY/ { e = 1 }
+		$1 == "Xen" { x = 1 } END { print (e ? "entry" : x ? "xen" : "none") }')
+	if [ "$notes" != entry ] && ! readelf -S "$elf" 2>/dev/null | grep -q __xen_guest; then
+		local what="no Xen ELF notes or __xen_guest section"
+		[ "$notes" = xen ] && what="Xen ELF notes but no XEN_ELFNOTE_ENTRY (PV entry point): an HVM/PVH-only kernel"
+		echo "VERDICT: FAIL $GUEST: this $arch kernel was built without Xen PV support ($what in $elf: the series does not provide it yet / CONFIG_XEN_PV is not set) (log: $SERIAL)" |
 			tee "$SERIAL"
 		exit $EX_NOXEN
+	fi
+	if [ "$bits" = 32 ] && ! readelf -n "$elf" | awk '$1 == "Xen" && /0x0*9\)|PAE_MODE/ { f = 1 } END { exit !f }'; then
+		echo "boot-xen: warning: no XEN_ELFNOTE_PAE_MODE note: 64-bit Xen runs only PAE 32-bit PV guests"
 	fi
 }
 

@@ -11,6 +11,7 @@ set -euo pipefail
 S=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$S/../.." && pwd)
 RIG=${RIG:-$REPO/build/rig}
+export RIG                  # for the mk-*-initramfs.sh helpers
 CACHE=${XEN_I386_CACHE:-$HOME/.cache/xen-i386}
 OUT=$RIG/out
 X=$RIG/x                    # the extracted Xen + kernel debs
@@ -39,56 +40,56 @@ step() {  # step NAME FUNCTION: run one step, print its time
 # ---------------------------------------------------------------------------------------------
 # .debs: resolved from apt (never pinned), downloaded once into $CACHE/debs
 # ---------------------------------------------------------------------------------------------
-deb_file() {  # deb_file PKG -> file name of the candidate version's .deb
-	local rec ver arch
-	rec=$(apt-cache show --no-all-versions "$1" 2>/dev/null) ||
-		die "apt knows no package $1 (run scripts/rig/deps.sh, which runs apt-get update)"
-	ver=$(sed -n 's/^Version: //p' <<<"$rec" | head -n1)
-	arch=$(sed -n 's/^Architecture: //p' <<<"$rec" | head -n1)
-	echo "${1}_${ver//:/%3a}_${arch}.deb"
-}
-fetch_debs() {  # fetch_debs PKG... ; sets FETCHED to the .deb paths
-	local p f
+# (each apt-cache call costs about a second here: ask for all packages at once)
+fetch_debs() {  # fetch_debs PKG... ; sets FETCHED to the .deb paths of their candidate versions
+	local p ver arch f
 	FETCHED=()
-	for p in "$@"; do
-		f=$(deb_file "$p")
+	apt-cache show --no-all-versions "$@" > "$RIG/logs/apt-records" 2>>"$LOG" ||
+		die "apt does not know all of: $* (run scripts/rig/deps.sh, which runs apt-get update)"
+	while read -r p ver arch; do
+		f=${p}_${ver//:/%3a}_${arch}.deb
 		if [ ! -s "$CACHE/debs/$f" ]; then
-			(cd "$CACHE/debs" && apt-get download "$p" >>"$LOG" 2>&1) || die "apt-get download $p failed"
+			(cd "$CACHE/debs" && apt-get download "$p=$ver" >>"$LOG" 2>&1) || die "apt-get download $p=$ver failed"
 			[ -s "$CACHE/debs/$f" ] || die "apt-get download $p did not give $f"
 		fi
 		FETCHED+=("$CACHE/debs/$f")
-	done
+	done < <(awk '/^Package: / { p = $2 } /^Version: / { v = $2 } /^Architecture: / { a = $2 }
+		/^$/ && p { print p, v, a; p = "" } END { if (p) print p, v, a }' "$RIG/logs/apt-records")
+	[ ${#FETCHED[@]} = $# ] || die "expected $# packages, apt-cache show gave ${#FETCHED[@]}"
 }
-deps_of() {  # deps_of PKG: direct Depends (first alternative), names only
-	apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
-		sed -n 's/^  Depends: \([^<][^ ]*\).*/\1/p'
+deps_of() {  # deps_of PKG...: their direct Depends (first alternative), names only
+	apt-cache depends --no-recommends --no-suggests "$@" 2>/dev/null |
+		sed -n 's/^  Depends: \([^<][^ ]*\).*/\1/p' | sort -u
 }
 
 resolve_debs() {
-	local p todo seen=" " q
+	local todo seen q next
 	KPKG=$(deps_of linux-image-amd64 | grep '^linux-image-' | head -n1)
 	[ -n "$KPKG" ] || die "cannot resolve the kernel image package from linux-image-amd64"
 	KVER=${KPKG#linux-image-}
 	# Xen runtime: hypervisor, tools, and the closure of their libxen*/libyajl dependencies
 	todo="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils"
-	XEN_PKGS=""
+	seen=" $todo "
 	while [ -n "$todo" ]; do
-		set -- $todo; p=$1; shift; todo="$*"
-		case $seen in *" $p "*) continue;; esac
-		seen="$seen$p "; XEN_PKGS="$XEN_PKGS $p"
-		for q in $(deps_of "$p"); do
-			case $q in libxen*|libyajl*|xen-utils-common|xenstore-utils) todo="$todo $q";; esac
+		next=
+		for q in $(deps_of $todo); do
+			case $q in libxen* | libyajl* | xen-utils-common | xenstore-utils)
+				case $seen in *" $q "*) ;; *) seen="$seen$q "; next="$next $q" ;; esac ;;
+			esac
 		done
+		todo=$next
 	done
+	XEN_PKGS=$seen
 	# GRUB for i386-xen; grub-mkimage runs from the extracted deb: fetch those of its shared
 	# libraries that the host lacks
 	GRUB_PKGS="grub-xen-bin grub-common"
-	for q in $(deps_of grub-common); do
-		case $q in lib*) dpkg-query -W -f='${Status}' "$q" 2>/dev/null | grep -q 'ok installed' ||
-			GRUB_PKGS="$GRUB_PKGS $q";; esac
+	for q in $(deps_of grub-common | grep '^lib'); do
+		dpkg-query -W -f='${Status}' "$q" 2>/dev/null | grep -q 'ok installed' || GRUB_PKGS="$GRUB_PKGS $q"
 	done
-	fetch_debs $XEN_PKGS "$KPKG"; XEN_DEBS=("${FETCHED[@]}")
-	fetch_debs $GRUB_PKGS; GRUB_DEBS=("${FETCHED[@]}")
+	fetch_debs $XEN_PKGS "$KPKG"
+	XEN_DEBS=("${FETCHED[@]}")
+	fetch_debs $GRUB_PKGS
+	GRUB_DEBS=("${FETCHED[@]}")
 	echo "setup: kernel $KPKG; xen packages:$XEN_PKGS; grub packages: $GRUB_PKGS"
 }
 
@@ -97,7 +98,7 @@ resolve_debs() {
 # ---------------------------------------------------------------------------------------------
 extract_debs() {
 	local want d
-	want=$(printf '%s\n' "${XEN_DEBS[@]}" | xargs -n1 basename)
+	want=$(printf '%s\n' "${XEN_DEBS[@]}" | xargs -n1 basename | sort)
 	if [ "$(cat "$X/.debs" 2>/dev/null)" != "$want" ]; then
 		rm -rf "$X"; mkdir -p "$X"
 		for d in "${XEN_DEBS[@]}"; do dpkg-deb -x "$d" "$X" || die "dpkg-deb -x $d"; done
@@ -144,10 +145,14 @@ build_xen() {
 		echo "setup: building the Xen hypervisor $v (waits for /tmp/xen-i386-build.lock); log in $RIG/logs/xen-build.log"
 		flock /tmp/xen-i386-build.lock bash -c '
 			set -e
+			s=$(date +%s)
+			echo "XEN-BUILD: lock taken after $(( s - $2 ))s"
 			make -C "$1/xen" olddefconfig XEN_TARGET_ARCH=x86_64
-			make -C "$1/xen" -j"$(nproc)" XEN_TARGET_ARCH=x86_64' _ "$src" \
+			make -C "$1/xen" -j"$(nproc)" XEN_TARGET_ARCH=x86_64
+			echo "XEN-BUILD: built in $(( $(date +%s) - s ))s"' _ "$src" "$(date +%s)" \
 			> "$RIG/logs/xen-build.log" 2>&1 ||
 			{ tail -n 20 "$RIG/logs/xen-build.log"; die "Xen hypervisor build failed"; }
+		sed -n 's/^XEN-BUILD: /setup: Xen hypervisor /p' "$RIG/logs/xen-build.log"
 		local l
 		while read -r l; do
 			grep -qx "$l" "$src/xen/.config" || die "$l is not in the built Xen's .config"
@@ -163,11 +168,12 @@ build_xen() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# GRUB i386-xen: a ready 32-bit PV guest that prints a known line and halts
+# GRUB i386-xen: a ready 32-bit PV guest that prints a known line and halts. Its embedded
+# script grub-pv32.cfg is run by GRUB's rescue parser: no comments allowed in it.
 # ---------------------------------------------------------------------------------------------
 build_grub() {
 	local g=$RIG/grub d want
-	want=$(printf '%s\n' "${GRUB_DEBS[@]}" | xargs -n1 basename)
+	want=$(printf '%s\n' "${GRUB_DEBS[@]}" | xargs -n1 basename | sort)
 	if [ "$(cat "$g/.debs" 2>/dev/null)" != "$want" ] || [ ! -s "$OUT/grub-i386-xen.elf" ] ||
 	   [ "$S/grub-pv32.cfg" -nt "$OUT/grub-i386-xen.elf" ]; then
 		rm -rf "$g"; mkdir -p "$g/root"
