@@ -78,7 +78,7 @@ run_qemu() {
 				echo crash > "$mark"
 			fi
 			# stop QEMU 3 s later (by the PID it wrote), giving the last lines time to arrive
-			[ -e "$mark" ] && { sleep 3; [ -s "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null; } &
+			[ -e "$mark" ] && { sleep 3; pid=$(cat "$pidf" 2>/dev/null) && [ -n "$pid" ] && kill "$pid" 2>/dev/null; } &
 		fi
 	done > "$log" || rc=${PIPESTATUS[0]}
 	rm -f "$pidf"
