@@ -51,7 +51,6 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.xen-i386-cfg" 2>/dev/null)" != "$c
 		(cd "$src" && ARCH=$arch scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${frags[@]}")
 		mk olddefconfig
 	} >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "configuring $kind failed (log: $log)"; }
-	echo "$cfghash" >"$out/.xen-i386-cfg"
 fi
 
 # Every option asked for must be in the result, or the fragment is out of date.
@@ -70,7 +69,11 @@ while IFS= read -r line; do
 done < <(cat "${check[@]}" | awk '/^CONFIG_|^# CONFIG_.* is not set/ {
 	s = $0; sub(/^# /, "", s); sub(/[= ].*/, "", s); last[s] = $0; if (!(s in seen)) { seen[s] = 1; order[++n] = s } }
 	END { for (i = 1; i <= n; i++) print last[order[i]] }')
-[ $bad = 0 ] || die "$kind: the configuration lacks options its fragments ask for (see above; config: $out/.config)"
+if [ $bad != 0 ]; then
+	rm -f "$out/.xen-i386-cfg"
+	die "$kind: the configuration lacks options its fragments ask for (see above; config: $out/.config)"
+fi
+echo "$cfghash" >"$out/.xen-i386-cfg"
 
 say "building $kind ($arch) in $out (log: $log)"
 t0=$SECONDS

@@ -36,18 +36,7 @@ run_qemu "$SERIAL" "$TIMEOUT" '^TESTINIT: [0-9]+ passed, [0-9]+ failed' \
 	-append "console=ttyS0 panic=-1 xtest=$XTEST ${APPEND:-}" || rc=$?
 echo "boot-native: QEMU ran $(( $(date +%s) - T0 ))s"
 
-REASON=
-case $rc in
-0) ;;
-124) REASON="timeout: QEMU stopped after ${TIMEOUT}s" ;;
-3) REASON="crash: $(check_lines "$SERIAL" | grep -m1 -E 'Kernel panic')" ;;
-*) REASON="QEMU exited with status $rc before testinit's summary" ;;
-esac
-if [ $rc != 0 ]; then
-	echo "--- last 20 lines of the serial console ($SERIAL):"
-	tail -n 20 "$SERIAL"
-	echo "---"
-fi
+qemu_outcome "$rc" "$SERIAL" 'Kernel panic' "testinit's summary"
 mapfile -t EXPECT < <(expected_checks native "$XTEST")
 verdict native "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
 exit $EX_FAIL

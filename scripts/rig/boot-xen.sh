@@ -173,16 +173,9 @@ rm -f "$LOGDIR/initrd.img"
 sed -n 's/^ *[0-9.]* \[guest\] //p' "$SERIAL" > "$LOGDIR/guest-console.log"
 echo "boot-xen: QEMU ran $(( $(date +%s) - T0 ))s in all; guest console in $LOGDIR/guest-console.log"
 
-REASON=
-case $rc in
-0) ;;
-124) REASON="timeout: QEMU stopped after ${TIMEOUT}s" ;;
-3) REASON="crash: $(check_lines "$SERIAL" | grep -m1 -E 'Kernel panic|Panic on CPU|Dom0 crashed|FATAL PAGE FAULT')" ;;
-*) REASON="QEMU exited with status $rc before dom0 said DONE" ;;
-esac
 # dom0's findings (no 32-bit PV in this Xen, xl create failed, guest crashed or hung) are
 # "RIG: FAIL ..." lines: verdict reports them with the guest's own FAIL lines
-[ $rc = 0 ] || show_tail "$SERIAL"
+qemu_outcome "$rc" "$SERIAL" 'Kernel panic|Panic on CPU|Dom0 crashed|FATAL PAGE FAULT' "dom0 said DONE"
 mapfile -t EXPECT < <(expected_checks "$GUEST" "$XTEST")
 verdict "$GUEST" "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
 exit $EX_FAIL

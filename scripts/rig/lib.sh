@@ -143,8 +143,21 @@ verdict() {
 }
 
 # show_tail LOG: the last 20 lines of the serial log (Xen/dom0) and of the guest console
+# qemu_outcome RC LOG CRASH_REGEX AWAITED: sets REASON from run_qemu's status RC (empty when it
+# saw its end line) and, when it did not, prints the last lines seen
+qemu_outcome() {
+	local rc=$1 log=$2 crash_re=$3 awaited=$4
+	case $rc in
+	0) REASON= ;;
+	124) REASON="timeout: QEMU stopped after ${TIMEOUT}s" ;;
+	3) REASON="crash: $(check_lines "$log" | grep -m1 -E "$crash_re")" ;;
+	*) REASON="QEMU exited with status $rc before $awaited" ;;
+	esac
+	[ "$rc" = 0 ] || show_tail "$log"
+}
+
 show_tail() {
-	echo "--- last 20 lines of Xen/dom0 serial output ($1):"
+	echo "--- last 20 lines of the serial output ($1):"
 	grep -v '^ *[0-9.]* \[guest\]' "$1" | tail -n 20
 	if grep -q '^ *[0-9.]* \[guest\]' "$1"; then
 		echo "--- last 20 lines of the guest console:"
