@@ -4,7 +4,9 @@
 # exported series and name the first patch that breaks a build.
 #
 # KIND is xen, native, x86_64 (default: all three). A pristine tree is unpacked
-# in build/bisect/tree; the exported quilt series (make export) is pushed onto
+# in build/bisect/linux-source-6.12 (the same name as the main tree, so that
+# the paths kbuild hands the compiler match and ccache hits); the exported
+# quilt series (make export) is pushed onto
 # it one patch at a time with plain quilt, and after each patch every KIND is
 # built incrementally, with ccache, in build/bisect/kernel-KIND.
 set -euo pipefail
@@ -13,7 +15,7 @@ set -euo pipefail
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(xen native x86_64)
 EXP=$BUILD/export
-W=$BUILD/bisect/tree
+W=$BUILD/bisect/$LINUX_SRC_PKG
 pkgver=$(src_pkg_version)
 tarball=$(ls "$EXP"/patches-*-xen-i386.tar.xz 2>/dev/null | head -n 1)
 [ -n "$tarball" ] || die "no export: run 'make export' first"
