@@ -59,12 +59,3 @@ src_pkg_version() {
 		dpkg-query -W -f='${Version}' "$LINUX_SRC_PKG" 2>/dev/null
 	fi
 }
-
-# timed NAME CMD...: run, print how long it took.
-timed() {
-	local name=$1 t0=$SECONDS rc=0
-	shift
-	"$@" || rc=$?
-	say "$name: $((SECONDS - t0))s (exit $rc)"
-	return $rc
-}
