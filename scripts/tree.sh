@@ -81,14 +81,23 @@ with_snap() {
 	return $rc
 }
 point_quilt_at "$REPO/patches" "$REPO/series"
+# 'quilt diff -z' of a patch prints nothing when the tree holds exactly what
+# the patch makes; a quilt that fails (a series it refuses) proves nothing.
 clean_in() { # clean_in repo|snap PATCH: the tree holds what that copy of PATCH makes
+	local out
 	if [ "$1" = repo ]; then
-		series_patches | grep -qxF "$2" && [ -z "$(quilt diff -z -P "$2" 2>/dev/null)" ]
+		series_patches | grep -qxF "$2" || return 1
+		out=$(quilt diff -z -P "$2" 2>/dev/null) || return 1
 	else
-		[ -f "$snap/$2" ] && [ -z "$(with_snap quilt diff -z -P "$2" 2>/dev/null)" ]
+		[ -f "$snap/$2" ] || return 1
+		out=$(with_snap quilt diff -z -P "$2" 2>/dev/null) || return 1
 	fi
+	[ -z "$out" ]
 }
-mapfile -t applied < <(quilt applied 2>/dev/null | sed 's,.*/,,')
+# Read the applied patches from quilt's own record: 'quilt applied' refuses to
+# answer once the series no longer lists them in the same order.
+applied=()
+[ -f .pc/applied-patches ] && mapfile -t applied < .pc/applied-patches
 if [ ${#applied[@]} -gt 0 ] && [ "$(cat "$fp_file" 2>/dev/null)" != "$fp" ]; then
 	mapfile -t wanted < <(series_patches)
 	k=0

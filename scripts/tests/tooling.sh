@@ -92,6 +92,39 @@ else
 	ko tree-follows-changed-patch "$(tail -n 2 "$T/out")"
 fi
 
+# 4b. A patch inserted before an applied one (quilt itself then refuses to
+# list or pop the applied ones), and removed again: the tree follows both.
+cat >"$R/patches/zero.patch" <<'P'
+Subject: docs: a test patch that goes first
+
+Why: a series grows in the middle, not only at its end.
+What and how: change the index.
+
+--- a/Documentation/index.rst
++++ b/Documentation/index.rst
+@@ -1 +1 @@
+-doc
++doc zero
+P
+cp "$R/series" "$T/series.good"
+printf '# test series\n\nzero.patch\none.patch\n#+ arch/x86/xen/new_32.c\n' >"$R/series"
+if tree && grep -q '^doc zero$' "$TR/Documentation/index.rst" &&
+	grep -q '^line II$' "$TR/arch/x86/xen/Makefile" &&
+	[ "$(cat "$TR/.pc/applied-patches" | tr '\n' ' ')" = "zero.patch one.patch " ]; then
+	cp "$T/series.good" "$R/series"
+	rm "$R/patches/zero.patch"
+	if tree && grep -q '^doc$' "$TR/Documentation/index.rst" &&
+		[ "$(cat "$TR/.pc/applied-patches")" = one.patch ]; then
+		ok tree-follows-inserted-and-removed-patch
+	else
+		ko tree-follows-inserted-and-removed-patch "removing: $(tail -n 2 "$T/out")"
+	fi
+else
+	ko tree-follows-inserted-and-removed-patch "inserting: $(tail -n 2 "$T/out")"
+	cp "$T/series.good" "$R/series"
+	rm -f "$R/patches/zero.patch"
+fi
+
 # 5. A file under arch/ that no patch claims is an error that names it.
 touch "$R/arch/x86/xen/stray.c"
 if ! tree && grep -q 'arch/x86/xen/stray.c is not claimed' "$T/out"; then
