@@ -10,7 +10,7 @@ B := build
 GUEST ?= i386
 KERNEL ?=
 
-.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native \
+.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl \
 	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling \
 	clean distclean
 
@@ -30,6 +30,7 @@ help:
 	@echo '  make checkpatch    checkpatch.pl --strict over every exported patch'
 	@echo '  make kernel        i386 PAE Xen domU kernel (Kconfig.xen)   -> build/kernel-xen'
 	@echo '  make kernel-native i386 without Xen and PARAVIRT_XXL          -> build/kernel-native'
+	@echo '  make kernel-native-xxl  the same with PARAVIRT_XXL (for bench-native) -> build/kernel-native-xxl'
 	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
 	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64)'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
@@ -37,6 +38,10 @@ help:
 	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
 	@echo '  make boot-native [KERNEL=path]'
 	@echo '                     boot an i386 kernel in qemu-system-i386 with the test init'
+	@echo '  make bench-native  microbenchmarks: i386 with PARAVIRT_XXL against without, both'
+	@echo '                     native in QEMU (instruction-counted); table + build/bench/native.json'
+	@echo '  make selftests-native  the x86 selftests (*_32) on kernel-xen (PARAVIRT_XXL) and'
+	@echo '                     kernel-native in qemu-system-i386, compared test by test'
 	@echo '  make clean         remove kernel builds and logs (keeps tree, export, rig)'
 	@echo '  make distclean     remove build/'
 
@@ -64,6 +69,9 @@ kernel: tree
 kernel-native: tree
 	@$(S)/build-kernel.sh native
 
+kernel-native-xxl: tree
+	@$(S)/build-kernel.sh native-xxl
+
 kernel64: tree
 	@$(S)/build-kernel.sh x86_64
 
@@ -83,6 +91,14 @@ boot-xen: rig
 boot-native: rig
 	@$(S)/rig/boot-native.sh $(or $(KERNEL),$(B)/kernel-xen/arch/x86/boot/bzImage)
 
+.PHONY: bench-native
+bench-native: rig kernel kernel-native kernel-native-xxl
+	@$(S)/rig/bench-native.sh
+
+.PHONY: selftests-native
+selftests-native: rig kernel kernel-native
+	@$(S)/rig/selftests-native.sh
+
 check:
 	@$(S)/check.sh
 
@@ -90,7 +106,7 @@ check-tooling:
 	@$(S)/tests/tooling.sh
 
 clean:
-	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel64 $(B)/bisect $(B)/logs
+	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel64 $(B)/bisect $(B)/logs
 
 distclean:
 	rm -rf $(B)

@@ -4,6 +4,8 @@
 #
 #   xen     i386 PAE domU: i386 tinyconfig + Kconfig.xen           -> build/kernel-xen
 #   native  i386 baseline: + scripts/configs/native.config (no Xen) -> build/kernel-native
+#   native-xxl  the baseline with PARAVIRT_XXL: Kconfig.xen
+#           + scripts/configs/native-xxl.config (no Xen)            -> build/kernel-native-xxl
 #   x86_64  x86_64 PV guest: x86_64 tinyconfig + Kconfig.xen
 #           + scripts/configs/x86_64.config                         -> build/kernel64
 #
@@ -15,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kind=${1:?usage: build-kernel.sh xen|native|x86_64 [SRC [OUT]]}
+kind=${1:?usage: build-kernel.sh xen|native|native-xxl|x86_64 [SRC [OUT]]}
 src=${2:-$TREE}
 mkdir -p "$BUILD"
 case $kind in
@@ -25,10 +27,14 @@ native) arch=i386 out=$BUILD/kernel-native
 	# Options that depend on XEN disappear with it: check the others.
 	grep -v '^\(# \)\?CONFIG_[A-Z0-9_]*XEN' "$REPO/Kconfig.xen" >"$BUILD/.native-check.config"
 	check=("$BUILD/.native-check.config" "$REPO/scripts/configs/native.config") ;;
+native-xxl) arch=i386 out=$BUILD/kernel-native-xxl
+	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/native-xxl.config")
+	grep -v '^\(# \)\?CONFIG_[A-Z0-9_]*XEN' "$REPO/Kconfig.xen" >"$BUILD/.native-xxl-check.config"
+	check=("$BUILD/.native-xxl-check.config" "$REPO/scripts/configs/native-xxl.config") ;;
 x86_64) arch=x86_64 out=$BUILD/kernel64
 	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/x86_64.config")
 	check=("$REPO/scripts/configs/x86_64.config") ;;
-*) die "unknown kind '$kind' (xen, native, x86_64)" ;;
+*) die "unknown kind '$kind' (xen, native, native-xxl, x86_64)" ;;
 esac
 out=${3:-$out}
 "$REPO/scripts/deps.sh" build

@@ -57,6 +57,10 @@ phase series-applies "$S/tree.sh"
 phase export "$S/export.sh"
 phase roundtrip "$S/roundtrip.sh"
 phase checkpatch "$S/checkpatch.sh"
+# The 32-bit Xen structures of the tree's headers, field by field, against
+# Xen's own public headers (libxen-dev); and proof that a difference is caught.
+phase abi-xen32 "$S/abi/xen-abi32.sh"
+phase abi-xen32-selftest "$S/abi/xen-abi32.sh" --self-test
 phase build-i386-xen "$S/build-kernel.sh" xen
 phase build-i386-native "$S/build-kernel.sh" native
 phase build-x86_64 "$S/build-kernel.sh" x86_64
@@ -65,7 +69,18 @@ phase rig-setup "$S/rig/setup.sh"
 KX=$BUILD/kernel-xen KN=$BUILD/kernel-native K64=$BUILD/kernel64
 # The native baseline and the Xen-config i386 kernel both boot on bare (emulated) x86.
 phase boot-native-baseline "$S/rig/boot-native.sh" "$KN/arch/x86/boot/bzImage"
-phase boot-native-xen-kernel "$S/rig/boot-native.sh" "$KX/arch/x86/boot/bzImage"
+# The PARAVIRT_XXL kernel must also have patched its pvop call sites into the
+# native instructions (its self-test checks the bytes, and a control), with
+# and without HIGHMEM in use.
+PV_SELFTEST='pvop self-test: 7 passed, 0 failed (native inline)'
+phase boot-native-xen-kernel env KEXPECT="$PV_SELFTEST" \
+	"$S/rig/boot-native.sh" "$KX/arch/x86/boot/bzImage"
+phase boot-native-xen-kernel-3g env MEM=3072 KEXPECT="$PV_SELFTEST" \
+	"$S/rig/boot-native.sh" "$KX/arch/x86/boot/bzImage"
+# The tree's x86 selftests (32-bit) give the same results with and without
+# PARAVIRT_XXL.
+phase selftests-native "$S/rig/selftests-native.sh" \
+	"$KX/arch/x86/boot/bzImage" "$KN/arch/x86/boot/bzImage"
 # The rig itself: mainline's 64-bit PV guest (Debian's, and ours) and a ready 32-bit one.
 phase boot-xen-pv64-reference "$S/rig/boot-xen.sh" pv64
 phase boot-xen-pv32grub "$S/rig/boot-xen.sh" pv32grub

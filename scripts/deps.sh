@@ -15,7 +15,7 @@ set -euo pipefail
 pkgs_tree="linux-source-6.12 quilt xz-utils patch diffutils"
 pkgs_build="gcc make flex bison bc libelf-dev libssl-dev ccache cpio kmod python3 perl rsync"
 pkgs_export="git"
-pkgs_check="git sparse"
+pkgs_check="git sparse libxen-dev"
 
 missing=()
 for g in "$@"; do

@@ -5,6 +5,7 @@
 #   "VERDICT: PASS|FAIL native (log: PATH)".
 #   Env:  SMP (2)  MEM (MiB, 1024)  TIMEOUT (seconds, 120)  XTEST (checks, default basic)
 #         QCPU (QEMU -cpu, default: QEMU's own)  APPEND (extra kernel command line)
+#         KEXPECT (a line the kernel itself must print, e.g. a boot-time self-test's summary)
 #   Exit: 0 PASS, 1 FAIL, 64 bad usage / rig not set up.
 #   Log:  $RIG/logs/boot-native-<time>/serial.log (host timestamps), also boot-native-latest.
 set -euo pipefail
@@ -37,6 +38,11 @@ run_qemu "$SERIAL" "$TIMEOUT" '^TESTINIT: [0-9]+ passed, [0-9]+ failed' \
 echo "boot-native: QEMU ran $(( $(date +%s) - T0 ))s"
 
 qemu_outcome "$rc" "$SERIAL" 'Kernel panic' "testinit's summary"
+if [ -n "${KEXPECT:-}" ] && ! grep -qF -- "$KEXPECT" "$SERIAL"; then
+	# Show what the kernel printed with the same prefix, if anything.
+	seen=$(grep -F -- "${KEXPECT%%:*}" "$SERIAL" | tail -n 3 | sed 's/^ *[0-9.]* //' | paste -sd';' -)
+	REASON="${REASON:+$REASON; }the kernel did not print \"$KEXPECT\"${seen:+ (it printed: $seen)}"
+fi
 mapfile -t EXPECT < <(expected_checks native "$XTEST")
 verdict native "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
 exit $EX_FAIL

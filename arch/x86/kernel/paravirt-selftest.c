@@ -16,6 +16,10 @@
  * check the bytes between the labels: the expected instruction or direct
  * call must be there, and no indirect call must be left.  The result is
  * one "PASS name" or "FAIL name: ..." line per site and a summary line.
+ *
+ * A check that cannot fail proves nothing, so the checker is also run on a
+ * control: the bytes of a pvop call site as the compiler emits it, which
+ * apply_alternatives() never sees.  It must be reported as unpatched.
  */
 
 #define pr_fmt(fmt) "pvop self-test: " fmt
@@ -119,38 +123,82 @@ static bool __init site_has_bytes(const u8 *p, const u8 *end,
 	return false;
 }
 
-static bool __init run_test(const struct pv_site_test *t)
+/* Why the code between @start and @end is not what @t expects, or NULL. */
+static const char * __init check_site(const struct pv_site_test *t,
+				      const u8 *start, const u8 *end)
 {
 	bool inline_native = t->native && !boot_cpu_has(X86_FEATURE_XENPV);
+
+	if (end <= start || end - start > 64)
+		return "call site not found between its labels";
+	if (site_has_bytes(start, end, "\xff\x15", 2))
+		return "indirect call through pv_ops left in place";
+	if (inline_native && !site_has_bytes(start, end, t->native,
+					     t->native_len))
+		return "native instruction not inlined";
+	if (!inline_native && t->target != paravirt_nop &&
+	    !site_has_call(start, end, t->target))
+		return "no direct call to the operation";
+	if (!inline_native && t->target == paravirt_nop &&
+	    site_has_bytes(start, end, "\xe8", 1))
+		return "call to a no-op operation not removed";
+	return NULL;
+}
+
+static bool __init run_test(const struct pv_site_test *t)
+{
 	struct pv_site s;
 	unsigned long flags;
-	const char *why = NULL;
+	const char *why;
 
 	/* The irq sites change the interrupt flag: keep it as it was. */
 	local_irq_save(flags);
 	t->run(&s);
 	local_irq_restore(flags);
 
-	if (s.end <= s.start || s.end - s.start > 64)
-		why = "call site not found between its labels";
-	else if (site_has_bytes(s.start, s.end, "\xff\x15", 2))
-		why = "indirect call through pv_ops left in place";
-	else if (inline_native &&
-		 !site_has_bytes(s.start, s.end, t->native, t->native_len))
-		why = "native instruction not inlined";
-	else if (!inline_native && t->target != paravirt_nop &&
-		 !site_has_call(s.start, s.end, t->target))
-		why = "no direct call to the operation";
-	else if (!inline_native && t->target == paravirt_nop &&
-		 site_has_bytes(s.start, s.end, "\xe8", 1))
-		why = "call to a no-op operation not removed";
-
+	why = check_site(t, s.start, s.end);
 	if (why) {
 		pr_err("FAIL %s: %s (site: %*ph)\n", t->name, why,
 		       (int)min_t(long, s.end - s.start, 16), s.start);
 		return false;
 	}
 	pr_info("PASS %s\n", t->name);
+	return true;
+}
+
+/*
+ * The control: an unpatched save_fl call site, "call *pv_ops+offset" as
+ * PVOP_CALL emits it before patching.  It is assembled into init data, not
+ * text, so it is never run and never listed for apply_alternatives().
+ */
+#ifdef CONFIG_X86_64
+#define PV_UNPATCHED_CALL	"call *%c2(%%rip)"
+#else
+#define PV_UNPATCHED_CALL	"call *%c2"
+#endif
+
+static bool __init run_control(const struct pv_site_test *t)
+{
+	const u8 *start, *end;
+	const char *why;
+
+	asm(".pushsection .init.rodata, \"a\"\n"
+	    "8883:\n\t"
+	    PV_UNPATCHED_CALL "\n"
+	    "8884:\n\t"
+	    ".popsection\n\t"
+	    PV_SITE_ADDR("8883b") "0\n\t"
+	    PV_SITE_ADDR("8884b") "1"
+	    : "=r" (start), "=r" (end) : "i" (&pv_ops.irq.save_fl.func));
+
+	why = check_site(t, start, end);
+	if (!why) {
+		pr_err("FAIL control: an unpatched %s site was not detected\n",
+		       t->name);
+		return false;
+	}
+	pr_info("PASS control: an unpatched %s site is reported: %s\n",
+		t->name, why);
 	return true;
 }
 
@@ -173,16 +221,17 @@ static int __init pv_patch_selftest(void)
 		{ "lazy_mmu_flush", site_lazy_flush,
 		  pv_ops.mmu.lazy_mode.flush },
 	};
-	unsigned int i, passed = 0;
+	unsigned int i, passed = 0, total = ARRAY_SIZE(tests) + 1;
 
 	for (i = 0; i < ARRAY_SIZE(tests); i++)
 		passed += run_test(&tests[i]);
+	/* save_fl: inline on bare hardware, a call under a hypervisor. */
+	passed += run_control(&tests[2]);
 
-	pr_info("%u passed, %u failed (%s)\n", passed,
-		(unsigned int)ARRAY_SIZE(tests) - passed,
+	pr_info("%u passed, %u failed (%s)\n", passed, total - passed,
 		boot_cpu_has(X86_FEATURE_XENPV) ? "direct calls" :
 						  "native inline");
-	WARN_ON(passed != ARRAY_SIZE(tests));
+	WARN_ON(passed != total);
 	return 0;
 }
 late_initcall(pv_patch_selftest);
