@@ -60,7 +60,12 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.xen-i386-cfg" 2>/dev/null)" != "$c
 fi
 
 # Every option asked for must be in the result, or the fragment is out of date.
-bad=0
+# With KCONFIG_LENIENT set (check-bisect, before the series' last patch), an
+# option asked for that is absent from the .config altogether (Kconfig does
+# not offer it yet) is a note, "not available yet: SYM", and the configuration
+# is not recorded as good, so that the next build configures again; an option
+# that Kconfig offers with another value is still an error.
+bad=0 notyet=()
 while IFS= read -r line; do
 	case $line in
 	CONFIG_*=*) sym=${line%%=*} want=$line ;;
@@ -68,10 +73,13 @@ while IFS= read -r line; do
 	*) continue ;;
 	esac
 	have=$(grep -E "^$sym=" "$out/.config" || true)
-	if [ "$have" != "$want" ]; then
-		warn "$kind: asked for '${want:-# $sym is not set}', got '${have:-not set}'"
-		bad=1
+	[ "$have" != "$want" ] || continue
+	if [ -n "${KCONFIG_LENIENT:-}" ] && ! grep -qE "^(# )?$sym[= ]" "$out/.config"; then
+		notyet+=("${sym#CONFIG_}")
+		continue
 	fi
+	warn "$kind: asked for '${want:-# $sym is not set}', got '${have:-not set}'"
+	bad=1
 done < <(cat "${check[@]}" | awk '/^CONFIG_|^# CONFIG_.* is not set/ {
 	s = $0; sub(/^# /, "", s); sub(/[= ].*/, "", s); last[s] = $0; if (!(s in seen)) { seen[s] = 1; order[++n] = s } }
 	END { for (i = 1; i <= n; i++) print last[order[i]] }')
@@ -79,7 +87,12 @@ if [ $bad != 0 ]; then
 	rm -f "$out/.xen-i386-cfg"
 	die "$kind: the configuration lacks options its fragments ask for (see above; config: $out/.config)"
 fi
-echo "$cfghash" >"$out/.xen-i386-cfg"
+if [ ${#notyet[@]} -gt 0 ]; then
+	rm -f "$out/.xen-i386-cfg"
+	say "$kind: not available yet: ${notyet[*]}"
+else
+	echo "$cfghash" >"$out/.xen-i386-cfg"
+fi
 
 say "building $kind ($arch) in $out (log: $log)"
 t0=$SECONDS
