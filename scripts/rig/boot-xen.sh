@@ -148,8 +148,9 @@ esac
 		echo 'ramdisk = "/guest/ramdisk"'
 		echo "extra = \"$EXTRA\""
 		echo 'vif = [ "bridge=xenbr0,mac=00:16:3e:00:00:02" ]'
-		echo 'disk = [ "format=raw,vdev=xvda,access=rw,target=/root/disk.img",'
-		echo '         "format=raw,vdev=xvdb,access=rw,target=/root/fs.img" ]'
+		# script=block-rig: dom0's light hotplug script (Xen's `block` timed out on a loaded host)
+		echo 'disk = [ "format=raw,vdev=xvda,access=rw,script=block-rig,target=/root/disk.img",'
+		echo '         "format=raw,vdev=xvdb,access=rw,script=block-rig,target=/root/fs.img" ]'
 	fi
 	echo "memory = $MEM"
 	echo "vcpus = $VCPUS"
