@@ -4,16 +4,29 @@
  *
  * As PID 1: mounts proc, sysfs and devtmpfs, loads the modules listed in /lib/modules/xtest
  * (if built for the running kernel), runs the checks named on the kernel command line
- * (xtest=basic,net,blk,fs), prints one line per check, "PASS name[: detail]" or
- * "FAIL name: what was seen", then "TESTINIT: N passed, N failed", and powers off. Each
- * check runs in a child process with a time limit: a crash or hang is that check's FAIL.
+ * (xtest=basic,net,blk,fs; the groups are in run_checks()), prints one line per check,
+ * "PASS name[: detail]" or "FAIL name: what was seen", then "TESTINIT: N passed, N failed",
+ * and powers off. Each check runs in a child process with a time limit: a crash or hang is
+ * that check's FAIL. With the group "shutdown" it does not power off by itself: it says
+ * "XTEST-SHUTDOWN: waiting ..." and waits for dom0's `xl shutdown`, which the kernel turns
+ * into /sbin/poweroff (orderly_poweroff), a link to this program (below).
+ *
+ * Other command-line words read: xvcpus=N (smp-load: the vCPUs the guest was given),
+ * xfault=a,b (fault injection, to show that a check fails: see fault()).
  *
  * Other modes:
- *   testinit --child-exec TOKEN            exit status (TOKEN * 7) & 0xff (the basic-exec check)
+ *   testinit --child-exec TOKEN            exit status (TOKEN * 7) & 0xff (basic-exec, the storm)
  *   testinit --verify NAME FILE SEED OFFSET LEN
  *                                          check that FILE holds the pattern of SEED at OFFSET
  *                                          and print PASS/FAIL NAME (run in dom0 on the guest's
  *                                          disk image, blk-dom0, and on its file, fs-dom0)
+ *   testinit --serve sink PORT FILE        (dom0) TCP server: each connection's bytes go to
+ *                                          FILE; at EOF it answers "RECEIVED n" (net-tcp)
+ *   testinit --serve time PORT             (dom0) TCP server: answers each connection with
+ *                                          its CLOCK_MONOTONIC in ns (sleep-clock)
+ *   invoked as poweroff                    (the kernel's orderly_poweroff, after xl shutdown)
+ *                                          "PASS xl-shutdown", the summary, sync, power off;
+ *                                          only when PID 1 is this same program
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +40,7 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,6 +54,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -55,6 +70,15 @@
 #define FS_FILE "/mnt/xtest.dat"
 #define GUEST_IP "10.0.0.2"
 #define DOM0_IP "10.0.0.1"
+#define TCP_PORT 5001		/* dom0's sink (testinit --serve sink) */
+#define TIME_PORT 5002		/* dom0's clock (testinit --serve time) */
+#define TCP_LEN (8u << 20)	/* net-tcp: 8 MiB */
+#define SLEEP_S 5		/* sleep-clock: the interval slept */
+#define SLEEP_SLACK_S 20	/* ... and how much longer dom0 may see it (TCG, loaded host) */
+#define STORM_N 300		/* fork-exec-storm: this many fork + exec ... */
+#define STORM_PAR 4		/* ... this many at a time */
+#define SHUTDOWN_STATE "/xtest-shutdown"	/* PID 1 -> poweroff: counts while waiting */
+#define SHUTDOWN_WAIT_S 600	/* PID 1 gives up waiting for xl shutdown after this */
 
 /* PASS/FAIL counts, shared with the per-check child processes */
 static struct counts {
@@ -116,6 +140,143 @@ static void fill_pattern(unsigned char *buf, size_t len, uint64_t seed)
 		v = x * 0x2545f4914f6cdd1dull;
 		memcpy(buf + i, &v, 8);
 	}
+}
+
+/*
+ * NAME=value from the kernel command line: from init's environment (the kernel hands unknown
+ * NAME=value words to init) or /proc/cmdline (a usermode helper such as poweroff has neither).
+ * Returns a malloc'd copy, or NULL.
+ */
+static char *cmdline_value(const char *name)
+{
+	char buf[4096], key[40];
+	const char *v = getenv(name), *p;
+	size_t kl;
+	ssize_t n;
+	int fd;
+
+	if (v)
+		return strdup(v);
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	kl = snprintf(key, sizeof(key), "%s=", name);
+	for (p = buf; (p = strstr(p, key)); p++)
+		if (p == buf || p[-1] == ' ')
+			return strndup(p + kl, strcspn(p + kl, " \n"));
+	return NULL;
+}
+
+/*
+ * Fault injection, to show that a check can fail (xfault=NAME,... on the command line; never
+ * set by default). Each fault breaks what its check measures, never the check itself:
+ *   tcp-corrupt     net-tcp flips one byte after hashing what it sends (net-tcp-dom0 FAILs)
+ *   clock-short     sleep-clock sleeps a fifth of its interval and still expects the whole
+ *   storm-badexit   one fork-exec-storm child is exec'd with another token than expected
+ *   shutdown-ignore /sbin/poweroff does nothing (xl-shutdown: the guest stays up)
+ */
+static int fault(const char *name)
+{
+	static char *list;
+	static int read_once;
+	char *copy, *t, *save;
+	int hit = 0;
+
+	if (!read_once) {
+		list = cmdline_value("xfault");
+		read_once = 1;
+	}
+	if (!list)
+		return 0;
+	copy = strdup(list);
+	for (t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
+		hit = !strcmp(t, name);
+	free(copy);
+	return hit;
+}
+
+/* SHA-256 (FIPS 180-4), for the net-tcp stream; dom0 compares with busybox sha256sum */
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t n;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct sha256 *c, const unsigned char *p)
+{
+	uint32_t w[64], a, b, d, e, f, g, h, cc, t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | p[4 * i + 1] << 16 | p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+		       w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3];
+	e = c->h[4], f = c->h[5], g = c->h[6], h = c->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
+		h = g, g = f, f = e, e = d + t1, d = cc, cc = b, b = a, a = t1 + t2;
+	}
+	c->h[0] += a, c->h[1] += b, c->h[2] += cc, c->h[3] += d;
+	c->h[4] += e, c->h[5] += f, c->h[6] += g, c->h[7] += h;
+}
+
+static void sha256_init(struct sha256 *c)
+{
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(c->h, h0, sizeof(h0));
+	c->len = 0;
+	c->n = 0;
+}
+
+static void sha256_update(struct sha256 *c, const unsigned char *p, size_t len)
+{
+	c->len += len;
+	while (len) {
+		size_t k = 64 - c->n < len ? 64 - c->n : len;
+
+		memcpy(c->buf + c->n, p, k);
+		c->n += k, p += k, len -= k;
+		if (c->n == 64) {
+			sha256_block(c, c->buf);
+			c->n = 0;
+		}
+	}
+}
+
+static void sha256_hex(struct sha256 *c, char out[65])
+{
+	uint64_t bits = c->len * 8;
+	unsigned char pad[72] = { 0x80 };
+	size_t padlen = (c->n < 56 ? 56 : 120) - c->n;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		pad[padlen + i] = bits >> (56 - 8 * i);
+	sha256_update(c, pad, padlen + 8);
+	for (i = 0; i < 8; i++)
+		sprintf(out + 8 * i, "%08x", c->h[i]);
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -423,38 +584,82 @@ static uint16_t csum(const void *data, size_t len)
 	return ~sum;
 }
 
-static void check_net(void)
+/* eth0 up as GUEST_IP/24 (waits up to 20 s for netfront's eth0); 0, or -1 with why set */
+static int net_up(char *why, size_t n)
 {
 	struct ifreq ifr = { 0 };
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	unsigned char pkt[64], buf[1500];
-	struct icmphdr *icmp = (struct icmphdr *)pkt;
-	uint16_t id = (uint16_t)random_seed();
-	double t0 = now_ms(), deadline, sent;
-	int s, r, seq, got = 0;
+	double t0 = now_ms();
+	int s, r = 0;
 
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	if (s < 0) {
-		FAIL("net-ping", "socket: %s", strerror(errno));
-		return;
+		snprintf(why, n, "socket: %s", strerror(errno));
+		return -1;
 	}
 	strcpy(ifr.ifr_name, "eth0");
 	while (ioctl(s, SIOCGIFINDEX, &ifr)) {
 		if (now_ms() - t0 > 20000) {
-			FAIL("net-ping", "no eth0 after 20 s (netfront not probed?)");
+			snprintf(why, n, "no eth0 after 20 s (netfront not probed?)");
 			close(s);
-			return;
+			return -1;
 		}
 		usleep(100000);
 	}
 	link_up(s, "lo");
 	if (set_addr(s, "eth0", SIOCSIFADDR, GUEST_IP) ||
 	    set_addr(s, "eth0", SIOCSIFNETMASK, "255.255.255.0") || link_up(s, "eth0")) {
-		FAIL("net-ping", "configuring eth0 %s/24: %s", GUEST_IP, strerror(errno));
-		close(s);
-		return;
+		snprintf(why, n, "configuring eth0 %s/24: %s", GUEST_IP, strerror(errno));
+		r = -1;
 	}
 	close(s);
+	return r;
+}
+
+/* a TCP connection to dom0's PORT, retried for up to 30 s (the vif may still be joining the
+ * bridge); the socket, or -1 with why set */
+static int dom0_connect(int port, char *why, size_t n)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 10 };
+	double t0 = now_ms();
+	int s, tries = 0;
+
+	inet_pton(AF_INET, DOM0_IP, &dst.sin_addr);
+	for (;;) {
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0) {
+			snprintf(why, n, "socket: %s", strerror(errno));
+			return -1;
+		}
+		/* bounds connect() and every later send/recv on it */
+		setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		tries++;
+		if (!connect(s, (struct sockaddr *)&dst, sizeof(dst)))
+			return s;
+		snprintf(why, n, "connect to %s:%d: %s (%d tries in %.0f ms)", DOM0_IP, port,
+			 strerror(errno), tries, now_ms() - t0);
+		close(s);
+		if (now_ms() - t0 > 30000)
+			return -1;
+		usleep(500000);
+	}
+}
+
+static void check_net(void)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	unsigned char pkt[64], buf[1500];
+	struct icmphdr *icmp = (struct icmphdr *)pkt;
+	uint16_t id = (uint16_t)random_seed();
+	double t0 = now_ms(), deadline, sent;
+	int s, r, seq, got = 0;
+	char why[160];
+
+	if (net_up(why, sizeof(why))) {
+		FAIL("net-ping", "%s", why);
+		return;
+	}
 
 	s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (s < 0) {
@@ -511,6 +716,361 @@ static void check_net(void)
 	if (!got && seq > 30)
 		FAIL("net-ping", "no echo reply from %s to 30 requests in 30 s", DOM0_IP);
 	close(s);
+}
+
+/*
+ * net-tcp: 8 MiB of a fresh seeded pattern to dom0's sink (testinit --serve sink) over TCP;
+ * the sink must acknowledge every byte, and dom0 later compares its file's sha256 with the one
+ * printed here (net-tcp-dom0, after the guest is gone).
+ */
+static void check_tcp(void)
+{
+	unsigned char *buf = malloc(TCP_LEN);
+	uint64_t seed = random_seed();
+	unsigned long long acked = 0;
+	struct sha256 sha;
+	char why[160], hex[65], reply[64] = "";
+	size_t done = 0;
+	ssize_t r;
+	double t0, t1;
+	int s;
+
+	if (!buf) {
+		FAIL("net-tcp", "out of memory");
+		return;
+	}
+	if (net_up(why, sizeof(why))) {
+		FAIL("net-tcp", "%s", why);
+		goto out;
+	}
+	fill_pattern(buf, TCP_LEN, seed);
+	sha256_init(&sha);
+	sha256_update(&sha, buf, TCP_LEN);
+	sha256_hex(&sha, hex);
+	if (fault("tcp-corrupt"))
+		buf[TCP_LEN / 2 + 3] ^= 0x10;	/* after hashing: dom0 must notice */
+	s = dom0_connect(TCP_PORT, why, sizeof(why));
+	if (s < 0) {
+		FAIL("net-tcp", "%s", why);
+		goto out;
+	}
+	t0 = now_ms();
+	while (done < TCP_LEN) {
+		r = send(s, buf + done, TCP_LEN - done > 65536 ? 65536 : TCP_LEN - done, MSG_NOSIGNAL);
+		if (r <= 0) {
+			FAIL("net-tcp", "send after %zu of %u bytes: %s", done, TCP_LEN,
+			     r ? strerror(errno) : "sent nothing");
+			close(s);
+			goto out;
+		}
+		done += r;
+	}
+	shutdown(s, SHUT_WR);
+	/* the sink answers "RECEIVED n" once it has read our EOF */
+	done = 0;
+	while (done < sizeof(reply) - 1 && (r = recv(s, reply + done, sizeof(reply) - 1 - done, 0)) > 0)
+		done += r;
+	reply[done] = 0;
+	t1 = now_ms();
+	close(s);
+	if (sscanf(reply, "RECEIVED %llu", &acked) != 1)
+		FAIL("net-tcp", "sent %u bytes, no acknowledgement from dom0's sink (got \"%.*s\"%s%s)",
+		     TCP_LEN, (int)strcspn(reply, "\n"), reply, r < 0 ? ": " : "", r < 0 ? strerror(errno) : "");
+	else if (acked != TCP_LEN)
+		FAIL("net-tcp", "sent %u bytes, dom0's sink received %llu", TCP_LEN, acked);
+	else
+		PASS("net-tcp", "%u bytes to %s:%d in %.0f ms (%.1f MiB/s), all acknowledged by dom0; sha256 %.16s...",
+		     TCP_LEN, DOM0_IP, TCP_PORT, t1 - t0, TCP_LEN / 1048576.0 / ((t1 - t0) / 1e3), hex);
+	/* for dom0 (net-tcp-dom0): what it must have received */
+	printf("XTEST-TCP: len=%u sha256=%s seed=0x%016llx\n", TCP_LEN, hex, (unsigned long long)seed);
+	fflush(stdout);
+out:
+	free(buf);
+}
+
+/* dom0's CLOCK_MONOTONIC in ns, from its time server; the round trip in ms; 0 or -1 */
+static int dom0_time(long long *ns, double *rtt, char *why, size_t n)
+{
+	char reply[64];
+	size_t done = 0;
+	ssize_t r;
+	double t0;
+	int s;
+
+	s = dom0_connect(TIME_PORT, why, n);
+	if (s < 0)
+		return -1;
+	t0 = now_ms();
+	while (done < sizeof(reply) - 1 && (r = recv(s, reply + done, sizeof(reply) - 1 - done, 0)) > 0)
+		done += r;
+	*rtt = now_ms() - t0;
+	close(s);
+	reply[done] = 0;
+	if (sscanf(reply, "%lld", ns) != 1) {
+		snprintf(why, n, "dom0's time server sent \"%.*s\"", (int)strcspn(reply, "\n"), reply);
+		return -1;
+	}
+	return 0;
+}
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * sleep-clock: a SLEEP_S clock_nanosleep, measured by the guest's CLOCK_MONOTONIC and by dom0's
+ * (asked over TCP before and after): both must see at least the interval (a guest clock that
+ * runs fast, or a sleep that ends early, shows up in dom0's delta), and dom0 at most
+ * SLEEP_SLACK_S more (a lost timer or wakeup; generous, as TCG on a loaded host is slow).
+ */
+static void check_clock(void)
+{
+	long long d0, d1, g0, g1, want = SLEEP_S * 1000000000LL;
+	long long slept = fault("clock-short") ? want / 5 : want;
+	double rtt0, rtt1, dd, gd;
+	struct timespec until;
+	char why[160];
+	int r;
+
+	if (net_up(why, sizeof(why)) || dom0_time(&d0, &rtt0, why, sizeof(why))) {
+		FAIL("sleep-clock", "%s", why);
+		return;
+	}
+	g0 = mono_ns();
+	until.tv_sec = (g0 + slept) / 1000000000LL;
+	until.tv_nsec = (g0 + slept) % 1000000000LL;
+	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL)) == EINTR)
+		;
+	g1 = mono_ns();
+	if (r) {
+		FAIL("sleep-clock", "clock_nanosleep: %s", strerror(r));
+		return;
+	}
+	if (dom0_time(&d1, &rtt1, why, sizeof(why))) {
+		FAIL("sleep-clock", "after the sleep: %s", why);
+		return;
+	}
+	dd = (d1 - d0) / 1e9;
+	gd = (g1 - g0) / 1e9;
+	if (d1 - d0 < want)
+		FAIL("sleep-clock", "dom0's clock advanced %.3f s across a %d s sleep (guest's CLOCK_MONOTONIC %.3f s): the sleep ended early or the guest's clock runs ahead",
+		     dd, SLEEP_S, gd);
+	else if (g1 - g0 < want)
+		FAIL("sleep-clock", "CLOCK_MONOTONIC advanced %.3f s across a %d s clock_nanosleep", gd, SLEEP_S);
+	else if (dd > SLEEP_S + SLEEP_SLACK_S)
+		FAIL("sleep-clock", "dom0's clock advanced %.3f s across a %d s sleep (more than %d s late; guest's CLOCK_MONOTONIC %.3f s)",
+		     dd, SLEEP_S, SLEEP_SLACK_S, gd);
+	else
+		PASS("sleep-clock", "%d s clock_nanosleep: guest CLOCK_MONOTONIC +%.3f s, dom0 +%.3f s (round trips to dom0 %.1f/%.1f ms)",
+		     SLEEP_S, gd, dd, rtt0, rtt1);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* smp: a busy worker pinned to each online CPU; fork-exec storm                           */
+/* ------------------------------------------------------------------------------------- */
+
+#define SMP_MAX 64
+struct smp_result {
+	int ran, wrong_cpu, seen_cpu, checks;
+	double start_ms, end_ms, cpu_ms;
+	uint64_t sum;
+	char err[96];
+};
+
+static void smp_worker(int cpu, struct smp_result *res)
+{
+	cpu_set_t set;
+	struct timespec c0, c1;
+	uint64_t x = 0x9e3779b97f4a7c15ull + cpu;
+	long i;
+	int now;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		snprintf(res->err, sizeof(res->err), "sched_setaffinity(cpu %d): %s", cpu, strerror(errno));
+		return;
+	}
+	res->start_ms = now_ms();
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	for (i = 0; i < (1L << 25); i++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		if (!(i & 0xffff)) {	/* every 65536 rounds: still on our CPU? */
+			now = sched_getcpu();
+			res->checks++;
+			if (now != cpu) {
+				res->wrong_cpu++;
+				res->seen_cpu = now;
+			}
+		}
+	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	res->end_ms = now_ms();
+	res->cpu_ms = (c1.tv_sec - c0.tv_sec) * 1e3 + (c1.tv_nsec - c0.tv_nsec) / 1e6;
+	res->sum = x;
+	res->ran = 1;
+}
+
+/* the number after "xvcpus=" on the command line (the vCPUs boot-xen.sh gave), or 0 */
+static int expected_cpus(void)
+{
+	char *v = cmdline_value("xvcpus");
+	int n = v ? atoi(v) : 0;
+
+	free(v);
+	return n;
+}
+
+static void check_smp(void)
+{
+	struct smp_result *res;
+	char online[64] = "?", detail[400] = "";
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = expected_cpus(), cpu, st, bad = 0;
+	double first_end = 1e300, last_start = 0, t0 = now_ms();
+	pid_t pids[SMP_MAX];
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+
+	if (f) {
+		if (!fgets(online, sizeof(online), f))
+			strcpy(online, "?");
+		online[strcspn(online, "\n")] = 0;
+		fclose(f);
+	}
+	if (n < 2) {
+		FAIL("smp-load", "only %ld CPU online (%s; the guest was given %s): load on 2 or more needed",
+		     n, online, want ? cmdline_value("xvcpus") : "an unknown number");
+		return;
+	}
+	if (want && n != want) {
+		FAIL("smp-load", "%ld CPUs online (%s), but the guest was given %d", n, online, want);
+		return;
+	}
+	if (n > SMP_MAX)
+		n = SMP_MAX;
+	res = mmap(NULL, n * sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		FAIL("smp-load", "mmap: %s", strerror(errno));
+		return;
+	}
+	memset(res, 0, n * sizeof(*res));
+	fflush(stdout);
+	for (cpu = 0; cpu < n; cpu++) {
+		pids[cpu] = fork();
+		if (pids[cpu] == 0) {
+			smp_worker(cpu, &res[cpu]);
+			_exit(0);
+		}
+		if (pids[cpu] < 0) {
+			FAIL("smp-load", "fork: %s", strerror(errno));
+			while (cpu--)
+				waitpid(pids[cpu], &st, 0);
+			return;
+		}
+	}
+	for (cpu = 0; cpu < n; cpu++)
+		waitpid(pids[cpu], &st, 0);
+	for (cpu = 0; cpu < n; cpu++) {
+		struct smp_result *r = &res[cpu];
+		size_t l = strlen(detail);
+
+		if (r->err[0] || !r->ran) {
+			FAIL("smp-load", "worker for cpu %d: %s", cpu, r->err[0] ? r->err : "did not finish");
+			return;
+		}
+		if (r->wrong_cpu) {
+			FAIL("smp-load", "worker pinned to cpu %d ran on cpu %d (%d of %d sched_getcpu checks wrong)",
+			     cpu, r->seen_cpu, r->wrong_cpu, r->checks);
+			bad = 1;
+		}
+		snprintf(detail + l, sizeof(detail) - l, "%scpu%d %.0f ms (cpu %.0f ms)", cpu ? ", " : "",
+			 cpu, r->end_ms - r->start_ms, r->cpu_ms);
+		if (r->end_ms < first_end)
+			first_end = r->end_ms;
+		if (r->start_ms > last_start)
+			last_start = r->start_ms;
+	}
+	if (!bad)
+		PASS("smp-load", "%ld CPUs online (%s); a pinned busy worker on each, sched_getcpu always right: %s; all running together for %.0f of %.0f ms",
+		     n, online, detail, first_end > last_start ? first_end - last_start : 0.0, now_ms() - t0);
+	munmap(res, n * sizeof(*res));
+}
+
+/*
+ * fork-exec-storm: STORM_N fork + execve of /init --child-exec TOKEN (distinct tokens), STORM_PAR
+ * at a time; every child's exit status must be its own TOKEN * 7 & 0xff.
+ */
+static void check_storm(void)
+{
+	unsigned base = (unsigned)(random_seed() % 100000) + 1, want[STORM_PAR];
+	pid_t pids[STORM_PAR] = { 0 }, pid;
+	int started = 0, finished = 0, slot, st, bad = 0, maxpar = 0, running = 0, stop = 0;
+	char arg[16], first[200] = "";
+	double t0 = now_ms();
+
+	for (;;) {
+		while (!stop && started < STORM_N && running < STORM_PAR) {
+			unsigned token = base + started;
+
+			for (slot = 0; pids[slot]; slot++)
+				;
+			/* xfault=storm-badexit: one child gets another token than the one expected */
+			snprintf(arg, sizeof(arg), "%u",
+				 token + (fault("storm-badexit") && started == STORM_N / 2));
+			fflush(stdout);
+			pid = fork();
+			if (pid < 0) {
+				if (!bad++)
+					snprintf(first, sizeof(first), "fork %d: %s", started, strerror(errno));
+				stop = 1;
+				break;
+			}
+			if (pid == 0) {
+				execl(self_path, self_path, "--child-exec", arg, (char *)NULL);
+				_exit(255);
+			}
+			pids[slot] = pid;
+			want[slot] = (token * 7) & 0xff;
+			started++;
+			if (++running > maxpar)
+				maxpar = running;
+		}
+		if (!running)
+			break;
+		pid = waitpid(-1, &st, 0);
+		if (pid < 0) {
+			if (!bad++)
+				snprintf(first, sizeof(first), "waitpid: %s", strerror(errno));
+			break;
+		}
+		for (slot = 0; slot < STORM_PAR && pids[slot] != pid; slot++)
+			;
+		if (slot == STORM_PAR) {
+			if (!bad++)
+				snprintf(first, sizeof(first), "waitpid gave pid %d, not one of ours", pid);
+			continue;
+		}
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != want[slot]) {
+			if (!bad++)
+				snprintf(first, sizeof(first), "child %d status 0x%x, expected exit %u%s", pid,
+					 st, want[slot], WIFEXITED(st) && WEXITSTATUS(st) == 255 ? " (execve failed)" : "");
+		}
+		pids[slot] = 0;
+		running--;
+		finished++;
+	}
+	if (bad || finished != STORM_N)
+		FAIL("fork-exec-storm", "%d of %d children ended as expected; %d wrong, first: %s",
+		     finished - bad, STORM_N, bad, first[0] ? first : "none started");
+	else
+		PASS("fork-exec-storm", "%d fork + exec of %s --child-exec, %d at a time, every exit status right, %.0f ms",
+		     STORM_N, self_path, maxpar, now_ms() - t0);
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -826,31 +1386,6 @@ static void setup_console(void)
 		close(fd);
 }
 
-static const char *tests_from_cmdline(void)
-{
-	static char buf[4096];
-	const char *v = getenv("xtest"), *p;
-	ssize_t n;
-	int fd;
-
-	if (v)
-		return v;
-	fd = open("/proc/cmdline", O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	for (p = buf; (p = strstr(p, "xtest=")); p++) {
-		if (p == buf || p[-1] == ' ') {
-			p += 6;
-			buf[p - buf + strcspn(p, " \n")] = 0;
-			return p;
-		}
-	}
-	return NULL;
-}
-
 /*
  * Run one check in a child process, so that a check that crashes or hangs (say, glibc aborting
  * on an unexpected futex error) is reported as its FAIL line and the others still run.
@@ -891,7 +1426,11 @@ static void run_isolated(const char *name, void (*fn)(void), int timeout_s)
 	}
 }
 
-static void run_checks(const char *list)
+/* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
+#define FULL "basic,net,tcp,blk,fs,smp,clock,storm,shutdown"
+
+/* runs the checks of LIST (comma-separated groups); returns 1 when it names "shutdown" */
+static int run_checks(const char *list)
 {
 	static const struct {
 		const char *group, *name;
@@ -904,17 +1443,29 @@ static void run_checks(const char *list)
 		{ "basic", "basic-signal", check_signal, 60 },
 		{ "basic", "basic-mmap", check_mmap, 60 },
 		{ "net", "net-ping", check_net, 90 },
+		{ "tcp", "net-tcp", check_tcp, 150 },
 		{ "blk", "blk-rw", check_blk, 120 },
 		{ "fs", "fs-file", check_fs, 120 },
+		{ "smp", "smp-load", check_smp, 120 },
+		{ "clock", "sleep-clock", check_clock, 120 },
+		{ "storm", "fork-exec-storm", check_storm, 300 },
 	};
 	char buf[256], *save, *t;
 	size_t i;
-	int known;
+	int known, shutdown = 0;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		double t0 = now_ms();
 
+		if (!strcmp(t, "full")) {
+			shutdown |= run_checks(FULL);
+			continue;
+		}
+		if (!strcmp(t, "shutdown")) {	/* done last, by main() */
+			shutdown = 1;
+			continue;
+		}
 		printf("TESTINIT: running %s\n", t);
 		known = 0;
 		for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
@@ -924,25 +1475,171 @@ static void run_checks(const char *list)
 			}
 		}
 		if (!known)
-			FAIL(t, "unknown check (known: basic, net, blk, fs)");
+			FAIL(t, "unknown check (known: %s, full)", FULL);
 		printf("TESTINIT: %s took %.0f ms\n", t, now_ms() - t0);
+	}
+	return shutdown;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* xl-shutdown: PID 1 waits; dom0's `xl shutdown` reaches the kernel through xenbus, whose  */
+/* shutdown watch runs orderly_poweroff(), which executes /sbin/poweroff: this program     */
+/* ------------------------------------------------------------------------------------- */
+
+static int is_xen_guest(void)
+{
+	char type[16] = "";
+	FILE *f = fopen("/sys/hypervisor/type", "r");
+
+	if (f) {
+		if (!fgets(type, sizeof(type), f))
+			type[0] = 0;
+		fclose(f);
+	}
+	return !strncmp(type, "xen", 3) || !access("/sys/bus/xen/devices", F_OK);
+}
+
+/* PID 1, after the other checks: hand over to the toolstack; returns only on failure */
+static void wait_for_xl_shutdown(void)
+{
+	FILE *f;
+	double t0 = now_ms();
+
+	printf("TESTINIT: running shutdown\n");
+	if (!is_xen_guest()) {
+		FAIL("xl-shutdown", "not a Xen guest (no /sys/hypervisor/type \"xen\", no /sys/bus/xen)");
+		return;
+	}
+	if (access("/sbin/poweroff", X_OK)) {
+		FAIL("xl-shutdown", "no /sbin/poweroff in the initramfs: %s", strerror(errno));
+		return;
+	}
+	f = fopen(SHUTDOWN_STATE, "w");
+	if (!f || fprintf(f, "%d %d %.0f\n", counts->pass, counts->fail, t0) < 0 || fclose(f)) {
+		FAIL("xl-shutdown", "writing %s: %s", SHUTDOWN_STATE, strerror(errno));
+		return;
+	}
+	sync();
+	printf("XTEST-SHUTDOWN: waiting for the toolstack (xl shutdown) to power this guest off; %d passed, %d failed so far\n",
+	       counts->pass, counts->fail);
+	fflush(stdout);
+	while (now_ms() - t0 < SHUTDOWN_WAIT_S * 1000.0)
+		sleep(1);
+	unlink(SHUTDOWN_STATE);
+	FAIL("xl-shutdown", "no shutdown request from the toolstack in %d s (or /sbin/poweroff did not power off)",
+	     SHUTDOWN_WAIT_S);
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* invoked as poweroff (the kernel's poweroff_cmd, /sbin/poweroff -> /init) */
+static int poweroff_main(void)
+{
+	int pass = 0, fail = 0;
+	double since = 0;
+	FILE *f;
+
+	setup_console();	/* a usermode helper starts without open files */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* act only where PID 1 is this program: never power off a machine by mistake */
+	if (!same_file("/proc/1/exe", "/proc/self/exe")) {
+		fprintf(stderr, "poweroff: this is testinit's poweroff, and PID 1 is not testinit: refusing\n");
+		return 1;
+	}
+	if (fault("shutdown-ignore")) {
+		printf("INFO xfault=shutdown-ignore: /sbin/poweroff (pid %d) does nothing\n", getpid());
+		return 0;
+	}
+	f = fopen(SHUTDOWN_STATE, "r");
+	if (f && fscanf(f, "%d %d %lf", &pass, &fail, &since) == 3) {
+		PASS("xl-shutdown", "/sbin/poweroff run by the kernel (pid %d, parent %d) %.0f ms after testinit began waiting for xl shutdown",
+		     getpid(), getppid(), now_ms() - since);
+	} else {
+		FAIL("xl-shutdown", "/sbin/poweroff run (pid %d) while testinit was not waiting for it (%s)",
+		     getpid(), f ? "unreadable state" : strerror(errno));
+	}
+	if (f)
+		fclose(f);
+	printf("TESTINIT: %d passed, %d failed\n", pass + counts->pass, fail + counts->fail);
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	printf("TESTINIT: power off failed (%s)\n", strerror(errno));
+	return 1;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* dom0's servers for net-tcp (sink) and sleep-clock (time)                               */
+/* ------------------------------------------------------------------------------------- */
+
+static int serve(const char *mode, int port, const char *file)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static unsigned char buf[65536];
+	int one = 1, ls, c, fd;
+	unsigned long long n;
+	char line[64];
+	ssize_t r;
+
+	signal(SIGPIPE, SIG_IGN);
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 8)) {
+		fprintf(stderr, "testinit --serve %s: port %d: %s\n", mode, port, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		c = accept(ls, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (!strcmp(mode, "time")) {
+			snprintf(line, sizeof(line), "%lld\n", mono_ns());
+			if (write(c, line, strlen(line)) < 0)
+				fprintf(stderr, "testinit --serve time: write: %s\n", strerror(errno));
+		} else {
+			fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			n = 0;
+			while ((r = read(c, buf, sizeof(buf))) > 0) {
+				if (fd < 0 || write(fd, buf, r) != r)
+					break;
+				n += r;
+			}
+			if (fd < 0 || close(fd))
+				fprintf(stderr, "testinit --serve sink: %s: %s\n", file, strerror(errno));
+			snprintf(line, sizeof(line), "RECEIVED %llu\n", n);
+			if (write(c, line, strlen(line)) < 0)
+				fprintf(stderr, "testinit --serve sink: write: %s\n", strerror(errno));
+		}
+		close(c);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	const char *list, *v;
+	const char *list, *v, *base = strrchr(argv[0], '/');
 	struct counts *shared;
 	struct utsname u;
-	char mounts[128];
+	char mounts[128], *xfault;
+	int shutdown;
 
 	if (argc == 3 && !strcmp(argv[1], "--child-exec"))
 		return (atoi(argv[2]) * 7) & 0xff;
 	if (argc == 7 && !strcmp(argv[1], "--verify"))
 		return verify_file(argv[2], argv[3], argv[4], argv[5], argv[6]);
+	if (argc == 5 && !strcmp(argv[1], "--serve") && !strcmp(argv[2], "sink"))
+		return serve(argv[2], atoi(argv[3]), argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "--serve") && !strcmp(argv[2], "time"))
+		return serve(argv[2], atoi(argv[3]), NULL);
+	if (!strcmp(base ? base + 1 : argv[0], "poweroff"))
+		return poweroff_main();
 	if (getpid() != 1) {
 		fprintf(stderr, "usage: testinit runs as /init (PID 1); or: testinit --verify "
-				"NAME FILE SEED OFFSET LEN\n");
+				"NAME FILE SEED OFFSET LEN | --serve sink PORT FILE | --serve time PORT\n");
 		return 64;
 	}
 	self_path = argv[0][0] == '/' ? argv[0] : "/init";
@@ -961,6 +1658,9 @@ int main(int argc, char **argv)
 	printf("TESTINIT: start: %s %s %s, %ld CPUs online, mounts: %s\n", u.sysname, u.release,
 	       u.machine, sysconf(_SC_NPROCESSORS_ONLN), mounts);
 	PASS("init", "PID 1 on %s %s", u.release, u.machine);
+	xfault = cmdline_value("xfault");
+	if (xfault)
+		printf("INFO xfault=%s: faults injected on purpose, their checks must FAIL\n", xfault);
 	/* keep the kernel's info messages off the console lines; warnings and errors still show */
 	klogctl(8 /* SYSLOG_ACTION_CONSOLE_LEVEL */, NULL, 5);
 
@@ -974,13 +1674,15 @@ int main(int argc, char **argv)
 	}
 
 	load_modules();
-	list = tests_from_cmdline();
+	list = cmdline_value("xtest");
 	if (!list || !*list) {
 		v = "basic";
 		printf("TESTINIT: no xtest= on the kernel command line, running %s\n", v);
 		list = v;
 	}
-	run_checks(list);
+	shutdown = run_checks(list);
+	if (shutdown)
+		wait_for_xl_shutdown();	/* returns only when it failed */
 
 	printf("TESTINIT: %d passed, %d failed\n", counts->pass, counts->fail);
 	fflush(stdout);

@@ -1,10 +1,9 @@
 #!/bin/bash
 # Usage: scripts/rig/mk-dom0-initramfs.sh   (called by setup.sh; rebuilds only when stale)
 #   Builds $RIG/out/dom0.cpio.gz: busybox, the Xen 4.17 toolstack (xl, xenstored, xenconsoled,
-#   xen-init-dom0, xenperf, ...) with its libraries, the hotplug scripts and the host tools they
-#   need (bash, flock, losetup, ip, coreutils stat), the backend modules of Debian's kernel (and
-#   ext4 to check the guest's file), and
-#   scripts/rig/dom0-init as /init. No guest in it: boot-xen.sh appends the guest as a second
+#   xen-init-dom0, xenperf, ...) with its libraries, the hotplug scripts (+ the rig's block-rig)
+#   and the host tools they need (bash, flock, losetup, ip, coreutils stat), the backend modules
+#   of Debian's kernel (and ext4 to check the guest's file), and scripts/rig/dom0-init as /init. No guest in it: boot-xen.sh appends the guest as a second
 #   cpio, so a new guest kernel never rebuilds this image.
 #   Env: RIG (default <repo>/build/rig). Needs setup.sh's extract step ($RIG/x, $RIG/out/kver).
 set -euo pipefail
@@ -16,7 +15,7 @@ KVER=$(cat "$OUT/kver")
 IMG=$OUT/dom0.cpio.gz
 
 stale=0
-for f in "$S/dom0-init" "$0" "$X/.debs" /bin/busybox; do
+for f in "$S/dom0-init" "$S/block-rig" "$0" "$X/.debs" /bin/busybox; do
 	[ "$IMG" -nt "$f" ] || stale=1
 done
 [ $stale = 1 ] || { echo "mk-dom0-initramfs: $IMG is up to date"; exit 0; }
@@ -68,6 +67,8 @@ add_bin /sbin/ip /sbin/ip
 add_bin /usr/bin/stat /usr/bin/stat
 rm -f "$R/bin/flock" "$R/bin/losetup" "$R/bin/ip" "$R/bin/stat"
 cp -a "$X/etc/xen/scripts" "$X/etc/xen/xl.conf" "$R/etc/xen/"
+# the guest disks' hotplug script (a light one: see its header)
+install -m 755 "$S/block-rig" "$R/etc/xen/scripts/block-rig"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 echo "root:x:0:" > "$R/etc/group"
 

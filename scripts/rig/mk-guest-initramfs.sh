@@ -2,8 +2,8 @@
 # Usage: scripts/rig/mk-guest-initramfs.sh   (called by setup.sh; rebuilds only what is stale)
 #   Builds the guest side of the rig from scripts/guest/testinit.c:
 #     $RIG/out/testinit               gcc -m32 -static: one binary for 32- and 64-bit guests
-#     $RIG/out/guest.cpio.gz          /init = testinit (our kernels: drivers built in; also used
-#                                     for native i386 boots)
+#     $RIG/out/guest.cpio.gz          /init = testinit, /sbin/poweroff -> /init (our kernels:
+#                                     drivers built in; also used for native i386 boots)
 #     $RIG/out/guest-debian.cpio.gz   the same + xen-netfront, xen-blkfront, ext4 (and their
 #                                     dependencies, crc32c) of Debian's kernel in /lib/modules/xtest,
 #                                     loaded by testinit
@@ -22,8 +22,10 @@ fi
 
 mkroot() {  # mkroot DIR: the common skeleton
 	rm -rf "$1"
-	mkdir -p "$1"/{dev,proc,sys,tmp}
+	mkdir -p "$1"/{dev,proc,sys,tmp,sbin}
 	cp "$OUT/testinit" "$1/init"
+	# the kernel's orderly_poweroff() (xl shutdown) runs /sbin/poweroff: testinit's xl-shutdown
+	ln -s ../init "$1/sbin/poweroff"
 	mknod -m 600 "$1/dev/console" c 5 1
 }
 
@@ -34,13 +36,13 @@ pack() {  # pack DIR OUT.cpio.gz
 }
 
 W=$RIG/guest-root
-if [ ! "$OUT/guest.cpio.gz" -nt "$OUT/testinit" ]; then
+if [ ! "$OUT/guest.cpio.gz" -nt "$OUT/testinit" ] || [ ! "$OUT/guest.cpio.gz" -nt "$0" ]; then
 	mkroot "$W"
 	pack "$W" "$OUT/guest.cpio.gz"
 fi
 
 KVER=$(cat "$OUT/kver")
-if [ ! "$OUT/guest-debian.cpio.gz" -nt "$OUT/testinit" ] || [ ! "$OUT/guest-debian.cpio.gz" -nt "$X/.debs" ]; then
+if [ ! "$OUT/guest-debian.cpio.gz" -nt "$OUT/testinit" ] || [ ! "$OUT/guest-debian.cpio.gz" -nt "$0" ] || [ ! "$OUT/guest-debian.cpio.gz" -nt "$X/.debs" ]; then
 	mkroot "$W"
 	mkdir -p "$W/lib/modules/xtest"
 	echo "$KVER" > "$W/lib/modules/xtest/release"
