@@ -26,7 +26,7 @@ phase() {
 		pass=$((pass + 1))
 	else
 		printf 'FAIL (%ds, exit %d)\n' $((SECONDS - t0)) $rc
-		tail -n 15 "$L/check-$name.log" | sed 's/^/    | /'
+		tail -n 50 "$L/check-$name.log" | sed 's/^/    | /'
 		echo "    log: $L/check-$name.log"
 		fail=$((fail + 1))
 		failed+=("$name")

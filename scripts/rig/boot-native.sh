@@ -45,4 +45,6 @@ if [ -n "${KEXPECT:-}" ] && ! grep -qF -- "$KEXPECT" "$SERIAL"; then
 fi
 mapfile -t EXPECT < <(expected_checks native "$XTEST")
 verdict native "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
+# (a QEMU that stopped early has shown its tail already)
+[ "$rc" != 0 ] || show_tail "$SERIAL"
 exit $EX_FAIL

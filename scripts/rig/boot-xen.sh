@@ -197,4 +197,6 @@ echo "boot-xen: QEMU ran $(( $(date +%s) - T0 ))s in all; guest console in $LOGD
 qemu_outcome "$rc" "$SERIAL" 'Kernel panic|Panic on CPU|Dom0 crashed|FATAL PAGE FAULT' "dom0 said DONE"
 mapfile -t EXPECT < <(expected_checks "$GUEST" "$XTEST")
 verdict "$GUEST" "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
+# (a QEMU that stopped early has shown its tail already)
+[ "$rc" != 0 ] || show_tail "$SERIAL"
 exit $EX_FAIL
