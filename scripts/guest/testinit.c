@@ -8,6 +8,12 @@
  * "FAIL name: what was seen", then "TESTINIT: N passed, N failed", and powers off. Each
  * check runs in a child process with a time limit: a crash or hang is that check's FAIL.
  *
+ * With root=DEV on the kernel command line, testinit is the initramfs of a root file system
+ * (Debian's kernel has xen-blkfront and ext4 as modules): after the modules (and the checks
+ * of xtest=, only if given), it mounts DEV (ext4, read-write with rw), moves /dev, /proc and
+ * /sys into it, makes it / and execs init= (default /sbin/init) there as PID 1, like an
+ * initramfs-tools initramfs would: "PASS switch-root: ..." or "FAIL switch-root: ...".
+ *
  * Other modes:
  *   testinit --child-exec TOKEN            exit status (TOKEN * 7) & 0xff (the basic-exec check)
  *   testinit --verify NAME FILE SEED OFFSET LEN
@@ -826,29 +832,128 @@ static void setup_console(void)
 		close(fd);
 }
 
+static char cmdline[4096];
+
+static void read_cmdline(void)
+{
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof(cmdline) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	cmdline[n > 0 ? n : 0] = 0;
+	cmdline[strcspn(cmdline, "\n")] = 0;
+}
+
+/*
+ * cmdline_arg("xtest", buf, n): copies the value of xtest= on the kernel command line into
+ * buf and returns buf, or NULL when there is none. The last one counts, as for the kernel.
+ */
+static const char *cmdline_arg(const char *key, char *buf, size_t n)
+{
+	size_t kl = strlen(key);
+	const char *p, *found = NULL;
+
+	if (!cmdline[0])
+		read_cmdline();
+	for (p = cmdline; (p = strstr(p, key)); p++)
+		if ((p == cmdline || p[-1] == ' ') && p[kl] == '=')
+			found = p + kl + 1;
+	if (!found)
+		return NULL;
+	snprintf(buf, n, "%.*s", (int)strcspn(found, " "), found);
+	return buf;
+}
+
+/* the last of the words a and b on the command line (rw/ro): 1 for a, 0 for b or neither */
+static int cmdline_last_word(const char *a, const char *b)
+{
+	char c[sizeof(cmdline)], *p, *save;
+	int r = 0;
+
+	if (!cmdline[0])
+		read_cmdline();
+	snprintf(c, sizeof(c), "%s", cmdline);
+	for (p = strtok_r(c, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(p, a))
+			r = 1;
+		else if (!strcmp(p, b))
+			r = 0;
+	}
+	return r;
+}
+
 static const char *tests_from_cmdline(void)
 {
-	static char buf[4096];
-	const char *v = getenv("xtest"), *p;
-	ssize_t n;
-	int fd;
+	static char list[1024];
+	const char *v = getenv("xtest");
 
-	if (v)
-		return v;
-	fd = open("/proc/cmdline", O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	for (p = buf; (p = strstr(p, "xtest=")); p++) {
-		if (p == buf || p[-1] == ' ') {
-			p += 6;
-			buf[p - buf + strcspn(p, " \n")] = 0;
-			return p;
+	return v ? v : cmdline_arg("xtest", list, sizeof(list));
+}
+
+/*
+ * root=DEV: mount it on /newroot, move the API file systems into it, make it / and exec init=
+ * there (as PID 1). Returns only on failure, after its FAIL line.
+ */
+static void switch_root(const char *root)
+{
+	static const char *const fstypes[] = { "ext4", "ext3", "ext2" };
+	static const char *const api[] = { "/dev", "/proc", "/sys" };
+	char dev[64], init[256], target[300], fsbuf[32];
+	const char *fstype = cmdline_arg("rootfstype", fsbuf, sizeof(fsbuf));
+	int rw = cmdline_last_word("rw", "ro");	/* the kernel's default is ro */
+	unsigned long flags = rw ? 0 : MS_RDONLY;
+	double t0 = now_ms();
+	size_t i;
+	int err = 0;
+
+	if (!cmdline_arg("init", init, sizeof(init)))
+		snprintf(init, sizeof(init), "/sbin/init");
+	if (strncmp(root, "/dev/", 5) || !root[5]) {
+		FAIL("switch-root", "root=%s: only root=/dev/NAME is supported", root);
+		return;
+	}
+	if (wait_blockdev(root + 5, dev, sizeof(dev), 30000)) {
+		FAIL("switch-root", "%s did not appear within 30 s", root);
+		return;
+	}
+	mkdir("/newroot", 0755);
+	if (fstype) {
+		err = mount(dev, "/newroot", fstype, flags, NULL) ? errno : 0;
+	} else {
+		for (i = 0; i < sizeof(fstypes) / sizeof(fstypes[0]); i++) {
+			err = mount(dev, "/newroot", fstypes[i], flags, NULL) ? errno : 0;
+			if (!err) {
+				fstype = fstypes[i];
+				break;
+			}
 		}
 	}
-	return NULL;
+	if (err) {
+		FAIL("switch-root", "mount %s on /newroot (%s, %s): %s", dev, fstype ? fstype : "ext4/3/2",
+		     rw ? "rw" : "ro", strerror(err));
+		return;
+	}
+	snprintf(target, sizeof(target), "/newroot%s", init);
+	if (access(target, X_OK)) {
+		FAIL("switch-root", "init=%s: no executable on %s (%s)", init, dev, strerror(errno));
+		umount("/newroot");
+		return;
+	}
+	for (i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
+		snprintf(target, sizeof(target), "/newroot%s", api[i]);
+		if (mount(api[i], target, NULL, MS_MOVE, NULL))
+			printf("INFO switch-root: moving %s: %s\n", api[i], strerror(errno));
+	}
+	if (chdir("/newroot") || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
+		FAIL("switch-root", "making %s the root: %s", dev, strerror(errno));
+		return;
+	}
+	PASS("switch-root", "%s %s mounted %s as / in %.0f ms; exec %s", dev, fstype,
+	     rw ? "rw" : "ro", now_ms() - t0, init);
+	fflush(stdout);
+	execl(init, init, (char *)NULL);
+	FAIL("switch-root", "exec %s: %s", init, strerror(errno));
 }
 
 /*
@@ -931,7 +1036,8 @@ static void run_checks(const char *list)
 
 int main(int argc, char **argv)
 {
-	const char *list, *v;
+	const char *list, *v, *root;
+	char rootbuf[64];
 	struct counts *shared;
 	struct utsname u;
 	char mounts[128];
@@ -975,12 +1081,20 @@ int main(int argc, char **argv)
 
 	load_modules();
 	list = tests_from_cmdline();
-	if (!list || !*list) {
-		v = "basic";
-		printf("TESTINIT: no xtest= on the kernel command line, running %s\n", v);
-		list = v;
+	root = cmdline_arg("root", rootbuf, sizeof(rootbuf));
+	if (root) {
+		/* the initramfs of a root file system: checks only when asked for */
+		if (list && *list)
+			run_checks(list);
+		switch_root(root);
+	} else {
+		if (!list || !*list) {
+			v = "basic";
+			printf("TESTINIT: no xtest= on the kernel command line, running %s\n", v);
+			list = v;
+		}
+		run_checks(list);
 	}
-	run_checks(list);
 
 	printf("TESTINIT: %d passed, %d failed\n", counts->pass, counts->fail);
 	fflush(stdout);
