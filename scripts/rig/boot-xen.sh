@@ -10,11 +10,12 @@
 #                    vmlinux beside it in the build dir)
 #          i386      KERNEL = a 32-bit PAE PV kernel (same rules), checked for Xen ELF notes first
 #          pv64rootfs  Debian's amd64 kernel booting the Debian i386 root file system image
-#                    (mk-debian-i386-rootfs.sh) from xvda: root=/dev/xvda rw rootwait
+#                    (mk-debian-i386-rootfs.sh) from xvda: root=/dev/xvda rw
 #                    init=/sbin/xtest-rootfs; the guest initramfs (testinit) loads xen-blkfront
 #                    and ext4, mounts xvda and execs the rootfs's init (switch-root)
 #          i386rootfs  the same root file system with KERNEL = our i386 kernel, which has
 #                    blkfront and ext4 built in: no initramfs, the kernel mounts xvda itself
+#                    (rootwait=60)
 #   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian; default pv32)
 #          TIMEOUT (seconds for the whole QEMU run; 600, pv32grub 240)
 #          XTEST (testinit's checks: default basic,net,blk,fs for pv64, basic,net,blk otherwise;
@@ -132,9 +133,10 @@ BITS=64
 EXTRA="console=hvc0 earlyprintk=xen xtest=$XTEST"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
-	# rootwait: without an initramfs the kernel must wait for blkfront to find xvda
-	EXTRA="console=hvc0 earlyprintk=xen root=/dev/xvda rw rootwait init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST}"
-	[ "$ROOTFS_SHIM" = 1 ] || RAMDISK=
+	EXTRA="console=hvc0 earlyprintk=xen root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST}"
+	# without an initramfs the kernel must wait for blkfront to find xvda: rootwait=60 (6.5+;
+	# testinit waits 30 s itself), so a kernel without blkfront panics in a minute, not hangs
+	[ "$ROOTFS_SHIM" = 1 ] || { RAMDISK=; EXTRA="$EXTRA rootwait=60"; }
 fi
 case $GUEST in
 pv64 | pv64rootfs)
