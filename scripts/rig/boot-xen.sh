@@ -17,7 +17,7 @@
 #                    blkfront and ext4 built in: no initramfs, the kernel mounts xvda itself
 #                    (rootwait=60)
 #   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian; default pv32)
-#          TIMEOUT (seconds for the whole QEMU run; 600, pv32grub 240)
+#          TIMEOUT (seconds for the whole QEMU run; 600, pv32grub 240, *rootfs 900)
 #          XTEST (testinit's checks: default basic,net,blk,fs for pv64, basic,net,blk otherwise;
 #                 rootfs kinds: none, or basic/net, run by the initramfs before switch-root)
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
@@ -37,7 +37,11 @@ KERNEL=${2:-}
 VCPUS=${VCPUS:-2}
 MEM=${MEM:-512}
 XEN=${XEN:-pv32}
-if [ "$GUEST" = pv32grub ]; then TIMEOUT=${TIMEOUT:-240}; else TIMEOUT=${TIMEOUT:-600}; fi
+case $GUEST in
+pv32grub) TIMEOUT=${TIMEOUT:-240} ;;
+*rootfs) TIMEOUT=${TIMEOUT:-900} ;;   # 170-200 s, but 400-470 s seen on a busy host
+*) TIMEOUT=${TIMEOUT:-600} ;;
+esac
 case $GUEST in
 pv64) XTEST=${XTEST:-basic,net,blk,fs} ;;
 *rootfs) XTEST=${XTEST:-} ;;
