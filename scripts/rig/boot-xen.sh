@@ -88,7 +88,7 @@ case $GUEST in
 	xt=",$XTEST,"
 	xt=${xt//,full,/,$XTEST_FULL,}
 	case $xt in *,blk,* | *,fs,* | *,shutdown,*)
-		usage_error "XTEST blk/fs would overwrite the root file system on xvda, shutdown would power off before it ($GUEST; full includes them)" ;;
+		usage_error "XTEST=$XTEST names blk, fs or shutdown (full has all three): on $GUEST xvda is the root file system, which blk/fs would write over, and shutdown would power off from the initramfs" ;;
 	esac
 	# without the guest initramfs no testinit runs: its checks would never be printed
 	[ "$ROOTFS_SHIM" = 1 ] || [ -z "$XTEST" ] ||
