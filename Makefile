@@ -6,7 +6,9 @@ SHELL := /bin/bash
 S := scripts
 B := build
 # Guest for boot-xen: i386 (our i386 kernel), kernel64 (our x86_64 kernel),
-# pv64 (Debian's amd64 kernel, the rig's reference), pv32grub (GRUB i386-xen).
+# pv64 (Debian's amd64 kernel, the rig's reference), pv32grub (GRUB i386-xen);
+# pv64rootfs, i386rootfs: the same kernels booting the Debian i386 root file
+# system (make rootfs-i386) from xvda.
 GUEST ?= i386
 KERNEL ?=
 
@@ -34,8 +36,10 @@ help:
 	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
 	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64)'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
-	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub [KERNEL=path]'
+	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs [KERNEL=path]'
 	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
+	@echo '  make rootfs-i386   Debian bookworm i386 (debootstrap minbase) as an ext4 image with a'
+	@echo '                     test hook, for GUEST=pv64rootfs|i386rootfs (cached in ~/.cache/xen-i386)'
 	@echo '  make boot-native [KERNEL=path]'
 	@echo '                     boot an i386 kernel in qemu-system-i386 with the test init'
 	@echo '  make bench-native  microbenchmarks: i386 with PARAVIRT_XXL against without, both'
@@ -83,9 +87,15 @@ check-bisect: export
 rig:
 	@$(S)/rig/setup.sh
 
+# the Debian i386 root file system image for the *rootfs guests
+.PHONY: rootfs-i386
+rootfs-i386: rig
+	@$(S)/rig/mk-debian-i386-rootfs.sh
+
 KERNEL_i386 := $(B)/kernel-xen/vmlinux
+KERNEL_i386rootfs := $(B)/kernel-xen/vmlinux
 KERNEL_kernel64 := $(B)/kernel64/vmlinux
-boot-xen: rig
+boot-xen: rig $(if $(filter %rootfs,$(GUEST)),rootfs-i386)
 	@$(S)/rig/boot-xen.sh $(GUEST) $(or $(KERNEL),$(KERNEL_$(GUEST)))
 
 boot-native: rig

@@ -14,6 +14,12 @@
  * Other command-line words read: xvcpus=N (smp-load: the vCPUs the guest was given),
  * xfault=a,b (fault injection, to show that a check fails: see fault()).
  *
+ * With root=DEV on the kernel command line, testinit is the initramfs of a root file system
+ * (Debian's kernel has xen-blkfront and ext4 as modules): after the modules (and the checks
+ * of xtest=, only if given), it mounts DEV (ext4, read-write with rw), moves /dev, /proc and
+ * /sys into it, makes it / and execs init= (default /sbin/init) there as PID 1, like an
+ * initramfs-tools initramfs would: "PASS switch-root: ..." or "FAIL switch-root: ...".
+ *
  * Other modes:
  *   testinit --child-exec TOKEN            exit status (TOKEN * 7) & 0xff (basic-exec, the storm)
  *   testinit --verify NAME FILE SEED OFFSET LEN
@@ -142,32 +148,55 @@ static void fill_pattern(unsigned char *buf, size_t len, uint64_t seed)
 	}
 }
 
+/* the kernel command line (/proc/cmdline) into buf, without its newline; "" when unreadable */
+static void read_cmdline(char *buf, size_t size)
+{
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+}
+
 /*
  * NAME=value from the kernel command line: from init's environment (the kernel hands unknown
- * NAME=value words to init) or /proc/cmdline (a usermode helper such as poweroff has neither).
+ * NAME=value words to init) or /proc/cmdline (a usermode helper such as poweroff has neither,
+ * and the kernel keeps the words it knows, root=, init=, rootfstype=, out of init's
+ * environment). In /proc/cmdline the last NAME= counts, as for the kernel's own parameters.
  * Returns a malloc'd copy, or NULL.
  */
 static char *cmdline_value(const char *name)
 {
 	char buf[4096], key[40];
-	const char *v = getenv(name), *p;
+	const char *v = getenv(name), *p, *found = NULL;
 	size_t kl;
-	ssize_t n;
-	int fd;
 
 	if (v)
 		return strdup(v);
-	fd = open("/proc/cmdline", O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	read_cmdline(buf, sizeof(buf));
 	kl = snprintf(key, sizeof(key), "%s=", name);
 	for (p = buf; (p = strstr(p, key)); p++)
 		if (p == buf || p[-1] == ' ')
-			return strndup(p + kl, strcspn(p + kl, " \n"));
-	return NULL;
+			found = p + kl;
+	return found ? strndup(found, strcspn(found, " ")) : NULL;
+}
+
+/* the last of the words a and b on the command line (rw/ro): 1 for a, 0 for b or neither */
+static int cmdline_last_word(const char *a, const char *b)
+{
+	char buf[4096], *p, *save;
+	int r = 0;
+
+	read_cmdline(buf, sizeof(buf));
+	for (p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(p, a))
+			r = 1;
+		else if (!strcmp(p, b))
+			r = 0;
+	}
+	return r;
 }
 
 /*
@@ -1387,6 +1416,69 @@ static void setup_console(void)
 }
 
 /*
+ * root=DEV: mount it on /newroot, move the API file systems into it, make it / and exec init=
+ * there (as PID 1). Returns only on failure, after its FAIL line.
+ */
+static void switch_root(const char *root)
+{
+	static const char *const fstypes[] = { "ext4", "ext3", "ext2" };
+	static const char *const api[] = { "/dev", "/proc", "/sys" };
+	char dev[64], target[300], *v = cmdline_value("init");
+	const char *init = v ? v : "/sbin/init", *fstype = cmdline_value("rootfstype");
+	int rw = cmdline_last_word("rw", "ro");	/* the kernel's default is ro */
+	unsigned long flags = rw ? 0 : MS_RDONLY;
+	double t0 = now_ms();
+	size_t i;
+	int err = 0;
+
+	if (strncmp(root, "/dev/", 5) || !root[5]) {
+		FAIL("switch-root", "root=%s: only root=/dev/NAME is supported", root);
+		return;
+	}
+	if (wait_blockdev(root + 5, dev, sizeof(dev), 30000)) {
+		FAIL("switch-root", "%s did not appear within 30 s", root);
+		return;
+	}
+	mkdir("/newroot", 0755);
+	if (fstype) {
+		err = mount(dev, "/newroot", fstype, flags, NULL) ? errno : 0;
+	} else {
+		for (i = 0; i < sizeof(fstypes) / sizeof(fstypes[0]); i++) {
+			err = mount(dev, "/newroot", fstypes[i], flags, NULL) ? errno : 0;
+			if (!err) {
+				fstype = fstypes[i];
+				break;
+			}
+		}
+	}
+	if (err) {
+		FAIL("switch-root", "mount %s on /newroot (%s, %s): %s", dev, fstype ? fstype : "ext4/3/2",
+		     rw ? "rw" : "ro", strerror(err));
+		return;
+	}
+	snprintf(target, sizeof(target), "/newroot%s", init);
+	if (access(target, X_OK)) {
+		FAIL("switch-root", "init=%s: no executable on %s (%s)", init, dev, strerror(errno));
+		umount("/newroot");
+		return;
+	}
+	for (i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
+		snprintf(target, sizeof(target), "/newroot%s", api[i]);
+		if (mount(api[i], target, NULL, MS_MOVE, NULL))
+			printf("INFO switch-root: moving %s: %s\n", api[i], strerror(errno));
+	}
+	if (chdir("/newroot") || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
+		FAIL("switch-root", "making %s the root: %s", dev, strerror(errno));
+		return;
+	}
+	PASS("switch-root", "%s %s mounted %s as / in %.0f ms; exec %s", dev, fstype,
+	     rw ? "rw" : "ro", now_ms() - t0, init);
+	fflush(stdout);
+	execl(init, init, (char *)NULL);
+	FAIL("switch-root", "exec %s: %s", init, strerror(errno));
+}
+
+/*
  * Run one check in a child process, so that a check that crashes or hangs (say, glibc aborting
  * on an unexpected futex error) is reported as its FAIL line and the others still run.
  */
@@ -1622,6 +1714,7 @@ static int serve(const char *mode, int port, const char *file)
 int main(int argc, char **argv)
 {
 	const char *list, *v, *base = strrchr(argv[0], '/');
+	char *root;
 	struct counts *shared;
 	struct utsname u;
 	char mounts[128], *xfault;
@@ -1675,14 +1768,26 @@ int main(int argc, char **argv)
 
 	load_modules();
 	list = cmdline_value("xtest");
-	if (!list || !*list) {
-		v = "basic";
-		printf("TESTINIT: no xtest= on the kernel command line, running %s\n", v);
-		list = v;
+	root = cmdline_value("root");
+	if (root) {
+		/*
+		 * the initramfs of a root file system: checks only when asked for, and no
+		 * shutdown group (waiting for xl shutdown would power off before the root
+		 * file system ran; boot-xen.sh refuses it for its *rootfs guests)
+		 */
+		if (list && *list && run_checks(list))
+			FAIL("xl-shutdown", "not with root=%s: the guest would power off from its initramfs", root);
+		switch_root(root);	/* returns only when it failed */
+	} else {
+		if (!list || !*list) {
+			v = "basic";
+			printf("TESTINIT: no xtest= on the kernel command line, running %s\n", v);
+			list = v;
+		}
+		shutdown = run_checks(list);
+		if (shutdown)
+			wait_for_xl_shutdown();	/* returns only when it failed */
 	}
-	shutdown = run_checks(list);
-	if (shutdown)
-		wait_for_xl_shutdown();	/* returns only when it failed */
 
 	printf("TESTINIT: %d passed, %d failed\n", counts->pass, counts->fail);
 	fflush(stdout);

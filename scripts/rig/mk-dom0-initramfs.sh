@@ -3,7 +3,9 @@
 #   Builds $RIG/out/dom0.cpio.gz: busybox, the Xen 4.17 toolstack (xl, xenstored, xenconsoled,
 #   xen-init-dom0, xenperf, ...) with its libraries, the hotplug scripts (+ the rig's block-rig)
 #   and the host tools they need (bash, flock, losetup, ip, coreutils stat), the backend modules
-#   of Debian's kernel (and ext4 to check the guest's file), and scripts/rig/dom0-init as /init. No guest in it: boot-xen.sh appends the guest as a second
+#   of Debian's kernel (and ext4 to check the guest's file, virtio_pci + virtio_blk for a root
+#   file system image QEMU gives dom0 as /dev/vda), and scripts/rig/dom0-init as /init. No
+#   guest in it: boot-xen.sh appends the guest as a second
 #   cpio, so a new guest kernel never rebuilds this image.
 #   Env: RIG (default <repo>/build/rig). Needs setup.sh's extract step ($RIG/x, $RIG/out/kver).
 set -euo pipefail
@@ -75,7 +77,7 @@ echo "root:x:0:" > "$R/etc/group"
 # Backend modules and their dependencies, from Debian's kernel
 MD=$X/lib/modules/$KVER
 mods=$(module_closure "$MD" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback \
-	xen-netback bridge loop crc32c_generic ext4)
+	xen-netback bridge loop crc32c_generic ext4 virtio_pci virtio_blk)
 for p in $mods; do
 	mkdir -p "$R/lib/modules/$KVER/$(dirname "$p")"
 	cp "$MD/$p" "$R/lib/modules/$KVER/$p"
