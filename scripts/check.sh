@@ -97,6 +97,10 @@ if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
 	phase boot-xen-i386 env XTEST=full "$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
 	phase boot-xen-i386-2g env MEM=2048 XTEST=basic,net,blk \
 		"$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
+	# Debian bookworm i386 (debootstrap, cached in ~/.cache/xen-i386/rootfs) from
+	# xvda, no initramfs: root=, init= and rw reach the kernel, its userspace runs.
+	phase rootfs-i386 "$S/rig/mk-debian-i386-rootfs.sh"
+	phase boot-xen-i386rootfs "$S/rig/boot-xen.sh" i386rootfs "$KX/vmlinux"
 else
 	skipped boot-xen-i386 "Kconfig.xen does not ask for CONFIG_XEN_PV yet (the series does not provide it on i386)"
 fi
