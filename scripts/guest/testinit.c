@@ -54,10 +54,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -1035,6 +1037,157 @@ static void check_smp(void)
  * fork-exec-storm: STORM_N fork + execve of /init --child-exec TOKEN (distinct tokens), STORM_PAR
  * at a time; every child's exit status must be its own TOKEN * 7 & 0xff.
  */
+/* ------------------------------------------------------------------------------------- */
+/* vdso-pvclock (group vdso, not in full: it needs a Xen whose pvclock is TSC-stable): a    */
+/* traced child reads CLOCK_MONOTONIC and CLOCK_REALTIME through libc many times while this  */
+/* process counts, with PTRACE_SYSCALL, the time syscalls it makes: the vDSO must answer     */
+/* every call from the pvclock page (a vDSO without a usable clock falls back to a syscall)  */
+/* ------------------------------------------------------------------------------------- */
+
+#define VDSO_CALLS 20000
+
+static int is_time_syscall(long nr)
+{
+	/* i386 numbers (this program is 32-bit, under a 32- or 64-bit kernel) */
+	return nr == 13 /* time */ || nr == 78 /* gettimeofday */ ||
+	       nr == 265 /* clock_gettime */ || nr == 403 /* clock_gettime64 */;
+}
+
+static int vdso_child(int fd)
+{
+	struct timespec a, b = { 0 }, r;
+	unsigned int i;
+	char out[128];
+
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+		return 2;
+	raise(SIGSTOP);		/* the tracer counts from here */
+	/* xfault=vdso-syscall: one clock_gettime made as a syscall, which must be counted */
+	if (fault("vdso-syscall"))
+		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &a);
+	if (clock_gettime(CLOCK_MONOTONIC, &a))
+		return 1;
+	for (i = 0; i < VDSO_CALLS; i++) {
+		if (clock_gettime(CLOCK_MONOTONIC, &b))
+			return 1;
+		if (b.tv_sec < a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec < a.tv_nsec)) {
+			snprintf(out, sizeof(out), "back %u %lld.%09ld %lld.%09ld\n", i,
+				 (long long)b.tv_sec, b.tv_nsec, (long long)a.tv_sec, a.tv_nsec);
+			write(fd, out, strlen(out));
+			return 1;
+		}
+		a = b;
+	}
+	if (clock_gettime(CLOCK_REALTIME, &r))
+		return 1;
+	snprintf(out, sizeof(out), "ok %lld.%09ld %lld.%09ld\n", (long long)b.tv_sec, b.tv_nsec,
+		 (long long)r.tv_sec, r.tv_nsec);
+	write(fd, out, strlen(out));
+	return 0;
+}
+
+static void check_vdso(void)
+{
+	char cs[64] = "?", line[160] = "";
+	struct timespec k0, k1;
+	long long vs, vn, rs, rn, v_ns, kn0, kn1;
+	unsigned int stops = 0, timecalls = 0, other = 0;
+	long last_other = -1, last_time_nr = -1;
+	int fds[2], st, in_call = 0;
+	ssize_t n;
+	FILE *f;
+	pid_t pid;
+
+	f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	if (f) {
+		if (fgets(cs, sizeof(cs), f))
+			cs[strcspn(cs, "\n")] = 0;
+		fclose(f);
+	}
+	if (!getauxval(AT_SYSINFO_EHDR)) {
+		FAIL("vdso-pvclock", "no vDSO in the auxiliary vector (clocksource %s)", cs);
+		return;
+	}
+	if (pipe(fds)) {
+		FAIL("vdso-pvclock", "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &k0);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(vdso_child(fds[1]));
+	}
+	close(fds[1]);
+	/* the first stop is the child's SIGSTOP; then a stop at each syscall entry and exit */
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st)) {
+		FAIL("vdso-pvclock", "the child did not stop for tracing (status 0x%x)", st);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		close(fds[0]);
+		return;
+	}
+	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACESYSGOOD);
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, pid, NULL, NULL) || waitpid(pid, &st, 0) != pid)
+			break;
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+		if (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+			stops++;
+			in_call = !in_call;
+			if (in_call) {
+				/* orig_eax: the syscall number, at the same offset for a 32-bit tracer */
+				long nr = ptrace(PTRACE_PEEKUSER, pid, (void *)(11 * 4), NULL);
+
+				if (is_time_syscall(nr)) {
+					/* one is enough: let the child finish untraced */
+					timecalls++;
+					last_time_nr = nr;
+					ptrace(PTRACE_DETACH, pid, NULL, NULL);
+					waitpid(pid, &st, 0);
+					break;
+				} else {
+					other++;
+					last_other = nr;
+				}
+			}
+		}
+	}
+	n = read(fds[0], line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = 0;
+	line[strcspn(line, "\n")] = 0;
+	close(fds[0]);
+	clock_gettime(CLOCK_MONOTONIC, &k1);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		FAIL("vdso-pvclock", "clocksource %s: the child failed (status 0x%x): %s", cs, st,
+		     line[0] ? line : "no output");
+		return;
+	}
+	if (timecalls) {
+		FAIL("vdso-pvclock", "clocksource %s: clock_gettime went to the kernel as a syscall (syscall %ld; the vDSO fell back: no usable vDSO clock)",
+		     cs, last_time_nr);
+		return;
+	}
+	if (sscanf(line, "ok %lld.%lld %lld.%lld", &vs, &vn, &rs, &rn) != 4) {
+		FAIL("vdso-pvclock", "clocksource %s: unexpected child output: %s", cs, line);
+		return;
+	}
+	/* the vDSO's last CLOCK_MONOTONIC lies between the kernel's readings around the child */
+	v_ns = vs * 1000000000LL + vn;
+	kn0 = k0.tv_sec * 1000000000LL + k0.tv_nsec;
+	kn1 = k1.tv_sec * 1000000000LL + k1.tv_nsec;
+	if (v_ns < kn0 || v_ns > kn1) {
+		FAIL("vdso-pvclock", "clocksource %s: the vDSO's CLOCK_MONOTONIC %lld.%09lld is not between the syscall's %lld.%09lld and %lld.%09lld",
+		     cs, vs, vn, kn0 / 1000000000LL, kn0 % 1000000000LL,
+		     kn1 / 1000000000LL, kn1 % 1000000000LL);
+		return;
+	}
+	PASS("vdso-pvclock", "clocksource %s: %d+2 clock_gettime calls (MONOTONIC, REALTIME) made no time syscall (traced: %u other syscalls, last %ld), never went back, and agree with the kernel's CLOCK_MONOTONIC; REALTIME %lld.%09lld",
+	     cs, VDSO_CALLS, other, last_other, rs, rn);
+}
+
 static void check_storm(void)
 {
 	unsigned base = (unsigned)(random_seed() % 100000) + 1, want[STORM_PAR];
@@ -1541,6 +1694,7 @@ static int run_checks(const char *list)
 		{ "smp", "smp-load", check_smp, 120 },
 		{ "clock", "sleep-clock", check_clock, 120 },
 		{ "storm", "fork-exec-storm", check_storm, 300 },
+		{ "vdso", "vdso-pvclock", check_vdso, 120 },
 	};
 	char buf[256], *save, *t;
 	size_t i;

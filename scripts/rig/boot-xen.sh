@@ -29,6 +29,7 @@
 #          ROOTFS_SHIM (*rootfs: 1 = through the guest initramfs and testinit's switch-root, 0 =
 #                 no initramfs; default 1 for pv64rootfs, 0 for i386rootfs)
 #          QCPU (QEMU -cpu, default max,-smap)
+#          XEN_EXTRA (more Xen command-line options, e.g. clocksource=tsc)
 #   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
 #   Logs:  $RIG/logs/boot-xen-GUEST-<time>/ (serial.log: Xen, dom0 and "[guest]" lines with host
 #          timestamps; guest-console.log), also as $RIG/logs/boot-xen-GUEST-latest.
@@ -226,7 +227,7 @@ QMEM=$(( 1024 + MEM + 512 ))
 [ $QMEM -ge 2048 ] || QMEM=2048
 GWAIT=$(( TIMEOUT - 150 ))
 [ $GWAIT -ge 60 ] || GWAIT=60
-XENARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot"
+XENARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot${XEN_EXTRA:+ $XEN_EXTRA}"
 DOM0="$OUT/vmlinuz-debian console=hvc0 earlyprintk=xen loglevel=4 xrig.timeout=$GWAIT"
 INITRD="${DOM0//,/,,},${LOGDIR//,/,,}/initrd.img"   # a literal comma in -initrd is ",,"
 DRIVE=()

@@ -128,6 +128,7 @@ expected_checks() {
 		smp) echo smp-load ;;
 		clock) echo sleep-clock ;;
 		storm) echo fork-exec-storm ;;
+		vdso) echo vdso-pvclock ;;
 		shutdown) echo xl-shutdown; [ "$kind" != native ] && echo xl-shutdown-dom0 ;;
 		*) echo "$t" ;;
 		esac
