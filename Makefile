@@ -12,7 +12,7 @@ B := build
 GUEST ?= i386
 KERNEL ?=
 
-.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl \
+.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt \
 	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling \
 	clean distclean
 
@@ -33,6 +33,7 @@ help:
 	@echo '  make kernel        i386 PAE Xen domU kernel (Kconfig.xen)   -> build/kernel-xen'
 	@echo '  make kernel-native i386 without Xen and PARAVIRT_XXL          -> build/kernel-native'
 	@echo '  make kernel-native-xxl  the same with PARAVIRT_XXL (for bench-native) -> build/kernel-native-xxl'
+	@echo '  make kernel-xen-preempt the domU kernel with CONFIG_PREEMPT -> build/kernel-xen-preempt'
 	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
 	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64)'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
@@ -76,6 +77,9 @@ kernel-native: tree
 kernel-native-xxl: tree
 	@$(S)/build-kernel.sh native-xxl
 
+kernel-xen-preempt: tree
+	@$(S)/build-kernel.sh xen-preempt
+
 kernel64: tree
 	@$(S)/build-kernel.sh x86_64
 
@@ -116,7 +120,7 @@ check-tooling:
 	@$(S)/tests/tooling.sh
 
 clean:
-	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel64 $(B)/bisect $(B)/logs
+	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel-xen-preempt $(B)/kernel64 $(B)/bisect $(B)/logs
 
 distclean:
 	rm -rf $(B)

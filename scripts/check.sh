@@ -64,6 +64,9 @@ phase abi-xen32-selftest "$S/abi/xen-abi32.sh" --self-test
 phase build-i386-xen "$S/build-kernel.sh" xen
 phase build-i386-native "$S/build-kernel.sh" native
 phase build-x86_64 "$S/build-kernel.sh" x86_64
+if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
+	phase build-i386-xen-preempt "$S/build-kernel.sh" xen-preempt
+fi
 phase rig-setup "$S/rig/setup.sh"
 
 KX=$BUILD/kernel-xen KN=$BUILD/kernel-native K64=$BUILD/kernel64
@@ -99,6 +102,9 @@ if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
 		"$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
 	# Debian bookworm i386 (debootstrap, cached in ~/.cache/xen-i386/rootfs) from
 	# xvda, no initramfs: root=, init= and rw reach the kernel, its userspace runs.
+	# The same guest built with CONFIG_PREEMPT (Kconfig.xen has PREEMPT_VOLUNTARY).
+	phase boot-xen-i386-preempt env XTEST=basic,net,tcp,blk,smp,storm \
+		"$S/rig/boot-xen.sh" i386 "$BUILD/kernel-xen-preempt/vmlinux"
 	phase rootfs-i386 "$S/rig/mk-debian-i386-rootfs.sh"
 	phase boot-xen-i386rootfs "$S/rig/boot-xen.sh" i386rootfs "$KX/vmlinux"
 else
