@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <linux/fs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -2268,7 +2269,7 @@ static void lc_sysrq(void)
 	else
 		FAIL("xl-sysrq", "no \"%s\" in the kernel log 10 s after xl sysrq m%s", want,
 		     access("/proc/sysrq-trigger", F_OK) ?
-		     " (this kernel has no /proc/sysrq-trigger: built without CONFIG_MAGIC_SYSRQ, so its xenbus sysrq watch calls an empty handle_sysrq())" : "");
+		     " (this kernel has no /proc/sysrq-trigger: built without CONFIG_MAGIC_SYSRQ, so drivers/xen/manage.c registers no control/sysrq watch)" : "");
 	free(before);
 	free(after);
 }
@@ -2451,12 +2452,29 @@ static void lc_load_stop(void)
 	}
 }
 
+/* CLOCK_MONOTONIC read on CPU (the caller pinned there for the read); -1 when it cannot run there */
+static long long lc_mono_on(int cpu)
+{
+	cpu_set_t set, old;
+	long long t = -1;
+
+	sched_getaffinity(0, sizeof(old), &old);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (!sched_setaffinity(0, sizeof(set), &set) && sched_getcpu() == cpu)
+		t = mono_ns();
+	sched_setaffinity(0, sizeof(old), &old);
+	return t;
+}
+
 static void lc_vcpu(void)
 {
 	char online[64], c1[16];
 	unsigned long long before[LC_NW], mid[LC_NW];
 	struct smp_result *res;
-	double t0, ms;
+	double t0, ms, rtt, t_item = now_ms();
+	long long d0, d1, g0[2], g1[2];
+	char why[160] = "";
 	int rc, i, cpu, st, bad = 0;
 	pid_t pids[2];
 
@@ -2466,6 +2484,11 @@ static void lc_vcpu(void)
 		     sysconf(_SC_NPROCESSORS_ONLN), online);
 		return;
 	}
+	/* each vCPU's CLOCK_MONOTONIC against dom0's, across the hotplug (vcpu-clock) */
+	if (dom0_time(&d0, &rtt, why, sizeof(why)))
+		d0 = -1;
+	g0[0] = lc_mono_on(0);
+	g0[1] = lc_mono_on(1);
 	lc_load_start();
 	usleep(300000);
 	for (i = 0; i < LC_NW; i++)
@@ -2545,6 +2568,29 @@ static void lc_vcpu(void)
 	if (!bad && !lc_load_alive()) {
 		FAIL("vcpu-up", "the busy processes died");
 		bad = 1;
+	}
+	for (cpu = 0; cpu < 2 && !bad; cpu++)
+		if (res[cpu].end_ms - res[cpu].start_ms > 120000) {
+			FAIL("vcpu-up", "the worker pinned to cpu%d measured %.0f ms of CLOCK_MONOTONIC for %.0f ms of CPU time (the whole item so far took %.0f ms)",
+			     cpu, res[cpu].end_ms - res[cpu].start_ms, res[cpu].cpu_ms, now_ms() - t_item);
+			bad = 1;
+		}
+	/* vcpu-clock: both vCPUs' CLOCK_MONOTONIC advanced as dom0's did (within 5 s: TCP, TCG) */
+	g1[0] = lc_mono_on(0);
+	g1[1] = lc_mono_on(1);
+	if (d0 < 0 || dom0_time(&d1, &rtt, why, sizeof(why))) {
+		FAIL("vcpu-clock", "dom0's time server: %s", why);
+	} else {
+		double dd = (d1 - d0) / 1e9, e0 = (g1[0] - g0[0]) / 1e9, e1 = (g1[1] - g0[1]) / 1e9;
+
+		if (g0[0] < 0 || g0[1] < 0 || g1[0] < 0 || g1[1] < 0)
+			FAIL("vcpu-clock", "could not run on both vCPUs to read their clocks");
+		else if (fabs(e0 - dd) > 5 || fabs(e1 - dd) > 5)
+			FAIL("vcpu-clock", "across vcpu-set 1 and 2 dom0's CLOCK_MONOTONIC advanced %.3f s, the guest's %.3f s read on cpu0 and %.3f s on cpu1",
+			     dd, e0, e1);
+		else
+			PASS("vcpu-clock", "across vcpu-set 1 and 2: dom0's CLOCK_MONOTONIC +%.3f s, the guest's +%.3f s on cpu0, +%.3f s on cpu1",
+			     dd, e0, e1);
 	}
 	if (!bad)
 		PASS("vcpu-up", "cpu1 present again after xl vcpu-set 2, onlined by writing cpu1/online (%.1f s); online %s; pinned workers ran on cpu0 (%.0f ms) and cpu1 (%.0f ms), sched_getcpu always right",

@@ -99,7 +99,7 @@ LIFECYCLE_CHECKS="xl-sysrq
 save-dom0 save-clock save-timer save-tcp save-mem save-file
 migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
 balloon-dom0 balloon-down balloon-up
-vcpu-down vcpu-up vcpu-dom0
+vcpu-down vcpu-up vcpu-clock vcpu-dom0
 spinlock
 xl-reboot-dom0 xl-reboot xl-shutdown xl-shutdown-dom0 xl-destroy-dom0"
 

@@ -61,7 +61,7 @@ lines=$(check_lines "$LOG")
 pass=0
 fail=0
 item() {  # item NAME GUEST-ITEM DOM0-ACTIONS CHECKS...
-	local name=$1 gi=$2 acts=$3 c st=PASS what="" secs="" ms a s e
+	local name=$1 gi=$2 acts=$3 c st=PASS what="" secs="" ms a e
 	shift 3
 	for c in "$@"; do
 		if grep -qE "^FAIL $c(:|\$)" <<<"$lines"; then
@@ -75,9 +75,8 @@ item() {  # item NAME GUEST-ITEM DOM0-ACTIONS CHECKS...
 	ms=$(sed -n "s/^TESTINIT: $gi took \([0-9]*\) ms.*/\1/p" <<<"$lines" | tail -n 1)
 	[ -z "$ms" ] || secs="guest $((ms / 1000)) s"
 	for a in $acts; do
-		s=$(sed -n "s/^lifecycle: $a (guest step [0-9.]*) at \([0-9]*\) s.*/\1/p" <<<"$lines" | head -n 1)
-		e=$(sed -n "s/^lifecycle: $a handled at \([0-9]*\) s.*/\1/p" <<<"$lines" | head -n 1)
-		[ -z "$s" ] || [ -z "$e" ] || secs="$secs${secs:+, }xl $a $((e - s)) s"
+		e=$(sed -n "s/^lifecycle: $a handled in \([0-9]*\) s.*/\1/p" <<<"$lines" | head -n 1)
+		[ -z "$e" ] || secs="$secs${secs:+, }xl $a $e s"
 	done
 	echo "ITEM $name: $st ($what ) ${secs:+[$secs]}"
 }
@@ -86,7 +85,7 @@ item sysrq sysrq sysrq xl-sysrq
 item save-restore save save-restore save-dom0 save-clock save-timer save-tcp save-mem save-file
 item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
 item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-up
-item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-dom0
+item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-clock vcpu-dom0
 item spinlock spinlock "" spinlock
 item reboot - reboot xl-reboot-dom0 xl-reboot
 item shutdown - "" xl-shutdown xl-shutdown-dom0
