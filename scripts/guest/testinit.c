@@ -1686,7 +1686,7 @@ static int poweroff_main(void)
 #define LC_FILE_LEN (4u << 20)
 #define LC_MEM_LEN (64u << 20)	/* the memory a process holds across save/migrate */
 #define LC_CHUNK 16384		/* echo stream: bytes per send, then a pause */
-#define LC_WAIT_S 120		/* bounds for what the guest waits for after DONE */
+#define LC_WAIT_S 60		/* bounds for what the guest waits for after DONE */
 
 static int lc_ctl = -1, lc_boot, lc_step;
 
