@@ -2771,7 +2771,8 @@ static void lc_run(void)
 	int boot = 0, rc;
 
 	if (lc_mark_read(&boot, state, sizeof(state), &token)) {
-		FAIL("lifecycle", "cannot read the boot marker on xvda");
+		FAIL("lifecycle", "cannot read the boot marker on xvda (%s)",
+		     access("/dev/xvda", F_OK) ? "no /dev/xvda: blkfront did not connect it" : strerror(errno));
 		return;
 	}
 	lc_boot = boot + 1;
