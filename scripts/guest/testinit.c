@@ -2830,6 +2830,8 @@ static void lc_run(void)
 	rc = lc_action("reboot", NULL, 0);
 	sleep(60);
 	FAIL("xl-reboot", "dom0 said DONE for reboot (rc %d), and this boot is still running 60 s later", rc);
+	/* go on as boot 2 would (xl shutdown, then boot 3 for xl destroy) */
+	lc_mark_write(2, "reboot-failed", token);
 }
 
 /* ------------------------------------------------------------------------------------- */

@@ -15,8 +15,8 @@
 #     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
-#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux) or kernel64 (KERNEL default
-#   build/kernel64/vmlinux). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s), XFAULT
+#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
+#   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s), XFAULT
 #   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README).
 #   Ends with "ITEM ..." lines, the boot-xen VERDICT and "N passed, N failed"; exit 0 when all
 #   passed, 1 otherwise, 64 on bad usage.
@@ -27,16 +27,17 @@ GUEST=${1:-i386}
 case $GUEST in
 i386) KERNEL=${2:-$REPO/build/kernel-xen/vmlinux} ;;
 kernel64) KERNEL=${2:-$REPO/build/kernel64/vmlinux} ;;
-*) usage_error "GUEST must be i386 or kernel64, not '$GUEST'" ;;
+pv64) KERNEL= ;;	# Debian's amd64 kernel: the 64-bit PV reference
+*) usage_error "GUEST must be i386, kernel64 or pv64, not '$GUEST'" ;;
 esac
-[ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
+[ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
 export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-1500} XTEST=lifecycle
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
-echo "lifecycle: $GUEST ($KERNEL), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}; progress as it comes:"
+echo "lifecycle: $GUEST (${KERNEL:-Debian's amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}; progress as it comes:"
 # progress: the run's own lines (dom0's actions, the guest's PASS/FAIL) as boot-xen.sh logs them
 OUTF=$(mktemp)
-"$RIG_SCRIPTS/boot-xen.sh" "$GUEST" "$KERNEL" > "$OUTF" 2>&1 &
+"$RIG_SCRIPTS/boot-xen.sh" "$GUEST" ${KERNEL:+"$KERNEL"} > "$OUTF" 2>&1 &
 BPID=$!
 LOG=
 while kill -0 $BPID 2>/dev/null; do
