@@ -34,7 +34,7 @@ esac
 export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-1500} XTEST=lifecycle
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
-echo "lifecycle: $GUEST (${KERNEL:-Debian's amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}; progress as it comes:"
+echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}; progress as it comes:"
 # progress: the run's own lines (dom0's actions, the guest's PASS/FAIL) as boot-xen.sh logs them
 OUTF=$(mktemp)
 "$RIG_SCRIPTS/boot-xen.sh" "$GUEST" ${KERNEL:+"$KERNEL"} > "$OUTF" 2>&1 &
