@@ -2240,12 +2240,40 @@ static char *lc_dmesg(void)
 	return b;
 }
 
+static void lc_readstr(const char *path, char *buf, size_t n);
+
+/* occurrences of WANT in S; *last (if given) gets the last one */
+static int lc_count(const char *s, const char *want, char **last)
+{
+	int n = 0;
+	const char *p;
+
+	for (p = s; p && (p = strstr(p, want)); p++) {
+		n++;
+		if (last)
+			*last = (char *)p;
+	}
+	return n;
+}
+
 static void lc_sysrq(void)
 {
 	char *before = lc_dmesg(), *after, *hit;
 	const char *want = fault("lc-sysrq-wrongkey") ? "sysrq: Show State" : "sysrq: Show Memory";
-	size_t off = before ? strlen(before) : 0;
-	int rc = lc_action("sysrq", NULL, 0);
+	char old[16] = "";
+	int n0 = lc_count(before, want, NULL), rc, fd;
+
+	/* enable every sysrq function, as an admin would (sysctl kernel.sysrq=1): Debian's
+	 * default mask (0x1b6) leaves out 'm' ("sysrq: This sysrq operation is disabled.") */
+	lc_readstr("/proc/sys/kernel/sysrq", old, sizeof(old));
+	fd = open("/proc/sys/kernel/sysrq", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			printf("INFO xl-sysrq: kernel.sysrq=1: %s\n", strerror(errno));
+		close(fd);
+		printf("INFO xl-sysrq: kernel.sysrq was %s, set to 1\n", old);
+	}
+	rc = lc_action("sysrq", NULL, 0);
 	double t0 = now_ms();
 
 	if (rc) {
@@ -2256,8 +2284,11 @@ static void lc_sysrq(void)
 	/* the kernel handles it in its xenbus watch: give it a few seconds */
 	for (;;) {
 		after = lc_dmesg();
-		/* (the buffer may have wrapped: search all of it when it shrank) */
-		hit = after ? strstr(after + (strlen(after) >= off ? off : 0), want) : NULL;
+		/* one more of these lines than before (READ_ALL gives the newest part of the log, so
+		 * an offset into it would miss new lines once the buffer is full) */
+		hit = NULL;
+		if (after && lc_count(after, want, &hit) <= n0)
+			hit = NULL;
 		if (hit || now_ms() - t0 > 10000)
 			break;
 		free(after);
@@ -2267,7 +2298,10 @@ static void lc_sysrq(void)
 		PASS("xl-sysrq", "after xl sysrq m the kernel log says \"%.*s\"%s", (int)strcspn(hit, "\n"), hit,
 		     strstr(hit, "Mem-Info") ? " and shows Mem-Info" : "");
 	else
-		FAIL("xl-sysrq", "no \"%s\" in the kernel log 10 s after xl sysrq m%s", want,
+		FAIL("xl-sysrq", "no \"%s\" in the kernel log 10 s after xl sysrq m%s%s", want,
+		     after && lc_count(after, "sysrq: This sysrq operation is disabled", NULL) >
+		     lc_count(before, "sysrq: This sysrq operation is disabled", NULL) ?
+		     " (the kernel says \"sysrq: This sysrq operation is disabled.\")" : "",
 		     access("/proc/sysrq-trigger", F_OK) ?
 		     " (this kernel has no /proc/sysrq-trigger: built without CONFIG_MAGIC_SYSRQ, so drivers/xen/manage.c registers no control/sysrq watch)" : "");
 	free(before);
@@ -2489,6 +2523,8 @@ static void lc_vcpu(void)
 		d0 = -1;
 	g0[0] = lc_mono_on(0);
 	g0[1] = lc_mono_on(1);
+	if (fault("lc-clock-back") && g0[1] > 0)	/* as if cpu1's clock had read 10 s later */
+		g0[1] += 10000000000LL;
 	lc_load_start();
 	usleep(300000);
 	for (i = 0; i < LC_NW; i++)
