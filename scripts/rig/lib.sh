@@ -56,7 +56,8 @@ module_closure() {
 #   Runs QEMU under `timeout`, writing its serial output to LOG with host timestamps (seconds
 #   since start). Once a line matches DONE_REGEX (extended regex), or a crash line appears,
 #   QEMU is stopped (by its own PID, 3 s later). Returns 0 when DONE_REGEX was seen, 3 on a
-#   crash line, 124 on the timeout, else QEMU's status.
+#   crash line, 124 on the timeout, 4 when QEMU ended with status 0 without either (a guest
+#   that powered off early, or a QEMU stopped from outside), else QEMU's status.
 run_qemu() {
 	local log=$1 tmo=$2 done_re=$3 pidf mark rc
 	shift 3
@@ -85,6 +86,7 @@ run_qemu() {
 	case $(cat "$mark" 2>/dev/null) in
 	done) rc=0 ;;
 	crash) rc=3 ;;
+	*) [ "$rc" != 0 ] || rc=4 ;;
 	esac
 	rm -f "$mark"
 	return "$rc"
@@ -178,6 +180,7 @@ qemu_outcome() {
 	0) REASON= ;;
 	124) REASON="timeout: QEMU stopped after ${TIMEOUT}s" ;;
 	3) REASON="crash: $(check_lines "$log" | grep -m1 -E "$crash_re")" ;;
+	4) REASON="QEMU ended (status 0) before $awaited" ;;
 	*) REASON="QEMU exited with status $rc before $awaited" ;;
 	esac
 	[ "$rc" = 0 ] || show_tail "$log"

@@ -162,5 +162,30 @@ else
 	ko export-needs-identity "$(tail -n 2 "$T/out")"
 fi
 
+# 9. The rig's run_qemu with a fake QEMU: the done line is success; a QEMU that ends with
+# status 0 before it (powered off early, or stopped from outside) is not; a timeout is 124.
+cat >"$T/fakeqemu" <<'Q'
+#!/bin/bash
+# fakeqemu MODE -pidfile FILE: prints a line or two, then does what MODE says
+echo $$ >"$3"
+echo "booting"
+case $1 in
+done) echo "RIG: DONE"; sleep 30 ;;
+early) exit 0 ;;
+hang) sleep 30 ;;
+esac
+Q
+chmod +x "$T/fakeqemu"
+rq() { # rq MODE: run_qemu's status for a fake QEMU run in MODE
+	(RIG=$T/rig; . "$R/scripts/rig/lib.sh"; rc=0
+	 run_qemu "$T/rq-$1.log" 2 '^RIG: DONE' "$T/fakeqemu" "$1" || rc=$?; echo $rc)
+}
+got="$(rq done) $(rq early) $(rq hang)"
+if [ "$got" = "0 4 124" ]; then
+	ok run-qemu-outcomes
+else
+	ko run-qemu-outcomes "statuses for done/early/hang: $got, expected 0 4 124"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]
