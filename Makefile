@@ -12,7 +12,7 @@ B := build
 GUEST ?= i386
 KERNEL ?=
 
-.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt \
+.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
 	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling \
 	clean distclean
 
@@ -34,6 +34,7 @@ help:
 	@echo '  make kernel-native i386 without Xen and PARAVIRT_XXL          -> build/kernel-native'
 	@echo '  make kernel-native-xxl  the same with PARAVIRT_XXL (for bench-native) -> build/kernel-native-xxl'
 	@echo '  make kernel-xen-preempt the domU kernel with CONFIG_PREEMPT -> build/kernel-xen-preempt'
+	@echo '  make kernel-xen-debug   the domU kernel with lockdep, DEBUG_VM, DEBUG_PAGEALLOC, KFENCE ... -> build/kernel-xen-debug'
 	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
 	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64)'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
@@ -80,6 +81,9 @@ kernel-native-xxl: tree
 kernel-xen-preempt: tree
 	@$(S)/build-kernel.sh xen-preempt
 
+kernel-xen-debug: tree
+	@$(S)/build-kernel.sh xen-debug
+
 kernel64: tree
 	@$(S)/build-kernel.sh x86_64
 
@@ -120,7 +124,7 @@ check-tooling:
 	@$(S)/tests/tooling.sh
 
 clean:
-	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel-xen-preempt $(B)/kernel64 $(B)/bisect $(B)/logs
+	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel-xen-preempt $(B)/kernel-xen-debug $(B)/kernel64 $(B)/bisect $(B)/logs
 
 distclean:
 	rm -rf $(B)

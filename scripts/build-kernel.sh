@@ -5,6 +5,8 @@
 #   xen     i386 PAE domU: i386 tinyconfig + Kconfig.xen           -> build/kernel-xen
 #   xen-preempt  the same with CONFIG_PREEMPT
 #           (+ scripts/configs/xen-preempt.config)                   -> build/kernel-xen-preempt
+#   xen-debug  the same with the kernel's debugging checks
+#           (+ scripts/configs/xen-debug.config)                     -> build/kernel-xen-debug
 #   native  i386 baseline: + scripts/configs/native.config (no Xen) -> build/kernel-native
 #   native-xxl  the baseline with PARAVIRT_XXL: Kconfig.xen
 #           + scripts/configs/native-xxl.config (no Xen)            -> build/kernel-native-xxl
@@ -19,7 +21,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kind=${1:?usage: build-kernel.sh xen|xen-preempt|native|native-xxl|x86_64 [SRC [OUT]]}
+kind=${1:?usage: build-kernel.sh xen|xen-preempt|xen-debug|native|native-xxl|x86_64 [SRC [OUT]]}
 src=${2:-$TREE}
 mkdir -p "$BUILD"
 case $kind in
@@ -37,10 +39,13 @@ xen-preempt) arch=i386 out=$BUILD/kernel-xen-preempt
 	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/xen-preempt.config")
 	grep -v '^CONFIG_PREEMPT_VOLUNTARY=' "$REPO/Kconfig.xen" >"$BUILD/.xen-preempt-check.config"
 	check=("$BUILD/.xen-preempt-check.config" "$REPO/scripts/configs/xen-preempt.config") ;;
+xen-debug) arch=i386 out=$BUILD/kernel-xen-debug
+	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/xen-debug.config")
+	check=("$REPO/Kconfig.xen" "$REPO/scripts/configs/xen-debug.config") ;;
 x86_64) arch=x86_64 out=$BUILD/kernel64
 	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/x86_64.config")
 	check=("$REPO/scripts/configs/x86_64.config") ;;
-*) die "unknown kind '$kind' (xen, xen-preempt, native, native-xxl, x86_64)" ;;
+*) die "unknown kind '$kind' (xen, xen-preempt, xen-debug, native, native-xxl, x86_64)" ;;
 esac
 out=${3:-$out}
 "$REPO/scripts/deps.sh" build
