@@ -156,10 +156,10 @@ P=$LOGDIR/payload
 mkdir -p "$P/guest"
 cp "$OUT/testinit" "$P/guest/testinit"
 BITS=64
-EXTRA="console=hvc0 earlyprintk=xen xtest=$XTEST xvcpus=$VCPUS${XFAULT:+ xfault=$XFAULT}"
+EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 xtest=$XTEST xvcpus=$VCPUS${XFAULT:+ xfault=$XFAULT}"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
-	EXTRA="console=hvc0 earlyprintk=xen root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}"
+	EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}"
 	# without an initramfs the kernel must wait for blkfront to find xvda: rootwait=60 (6.5+;
 	# testinit waits 30 s itself), so a kernel without blkfront panics in a minute, not hangs
 	[ "$ROOTFS_SHIM" = 1 ] || { RAMDISK=; EXTRA="$EXTRA rootwait=60"; }
