@@ -151,9 +151,14 @@ static bool __init run_test(const struct pv_site_test *t)
 	unsigned long flags;
 	const char *why;
 
-	/* The irq sites change the interrupt flag: keep it as it was. */
+	/*
+	 * The irq sites change the interrupt flag behind the irq tracing:
+	 * disable interrupts again, as the tracing believes them to be,
+	 * before restoring the flag as it was.
+	 */
 	local_irq_save(flags);
 	t->run(&s);
+	raw_local_irq_disable();
 	local_irq_restore(flags);
 
 	why = check_site(t, s.start, s.end);
