@@ -29,6 +29,7 @@
 #          ROOTFS_SHIM (*rootfs: 1 = through the guest initramfs and testinit's switch-root, 0 =
 #                 no initramfs; default 1 for pv64rootfs, 0 for i386rootfs)
 #          QCPU (QEMU -cpu, default max,-smap)
+#          QACCEL (QEMU -accel, default tcg; tcg,thread=single runs both vCPUs on one thread)
 #          XEN_EXTRA (more Xen command-line options, e.g. clocksource=tsc)
 #   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
 #   Logs:  $RIG/logs/boot-xen-GUEST-<time>/ (serial.log: Xen, dom0 and "[guest]" lines with host
@@ -239,7 +240,7 @@ fi
 
 rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^RIG: DONE' \
-	qemu-system-x86_64 -machine pc -accel tcg -cpu "${QCPU:-max,-smap}" -smp 2 -m "$QMEM" \
+	qemu-system-x86_64 -machine pc -accel "${QACCEL:-tcg}" -cpu "${QCPU:-max,-smap}" -smp 2 -m "$QMEM" \
 	-display none -monitor none -serial stdio -nic none -no-reboot "${DRIVE[@]}" \
 	-kernel "$OUT/xen-$XEN" -append "$XENARGS" -initrd "$INITRD" || rc=$?
 rm -f "$LOGDIR/initrd.img"
