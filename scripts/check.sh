@@ -95,11 +95,10 @@ phase rig-reports-no-pv32 expect_fail 1 "x86_32p" \
 	env XEN=debian "$S/rig/boot-xen.sh" pv32grub
 # The i386 PV guest, once Kconfig.xen asks for XEN_PV: 2 vCPUs, 512 MiB, the
 # full set of checks (disk, network with TCP, SMP, clock, fork/exec storm,
-# xl shutdown); and 2 vCPUs at 2 GiB, where HIGHMEM is in use.
+# xl shutdown); and the same at 2 GiB, where HIGHMEM is in use.
 if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
 	phase boot-xen-i386 env XTEST=full "$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
-	phase boot-xen-i386-2g env MEM=2048 XTEST=basic,net,blk \
-		"$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
+	phase boot-xen-i386-2g env MEM=2048 XTEST=full "$S/rig/boot-xen.sh" i386 "$KX/vmlinux"
 	# Debian bookworm i386 (debootstrap, cached in ~/.cache/xen-i386/rootfs) from
 	# xvda, no initramfs: root=, init= and rw reach the kernel, its userspace runs.
 	# The same guest built with CONFIG_PREEMPT (Kconfig.xen has PREEMPT_VOLUNTARY).
