@@ -13,7 +13,7 @@ GUEST ?= i386
 KERNEL ?=
 
 .PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
-	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling \
+	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling check-lifecycle \
 	clean distclean
 
 all:
@@ -24,6 +24,8 @@ help:
 	@echo '  make               the main job: tree, series, i386 domU kernel, rig, and'
 	@echo '                     a boot of it under Xen in QEMU (says what is not there yet)'
 	@echo '  make check         the routine tests; ends with "N passed, N failed"'
+	@echo '  make check-lifecycle [LIFECYCLE_GUEST=i386|kernel64|pv64]  the PV guest under xl sysrq, save/'
+	@echo '                     restore, migrate, mem-set, vcpu-set, reboot, shutdown, destroy'
 	@echo '  make deps          install every Debian package the project uses (root)'
 	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
 	@echo '  make quilt-env     print the line that points quilt at this repository'
@@ -119,6 +121,12 @@ selftests-native: rig kernel kernel-native
 
 check:
 	@$(S)/check.sh
+
+# the lifecycle run (issue 5): xl sysrq, save/restore, migrate, mem-set, vcpu-set, PV spinlocks,
+# reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), kernel64 or pv64
+LIFECYCLE_GUEST ?= i386
+check-lifecycle: rig
+	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)
 
 check-tooling:
 	@$(S)/tests/tooling.sh

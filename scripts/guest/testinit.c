@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <linux/fs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -66,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1820,6 +1822,1209 @@ static int poweroff_main(void)
 }
 
 /* ------------------------------------------------------------------------------------- */
+/* lifecycle (xtest=lifecycle, make check-lifecycle): the guest is operated by dom0's      */
+/* toolstack (xl sysrq, save/restore, migrate, mem-set, vcpu-set, reboot, shutdown,        */
+/* destroy) while it checks the outcome itself. Handshake: the guest prints               */
+/* "XTEST-LIFECYCLE: ready for ACTION (boot B step S)"; dom0's scripts/rig/dom0-lifecycle  */
+/* (watching the console) runs the action and answers "DONE ACTION RC [detail]" over a    */
+/* TCP connection to dom0's control server (testinit --serve ctl, port LC_CTL_PORT).      */
+/* A marker on xvda (at LC_MARK_OFF) counts the boots: boot 1 runs the items and asks for */
+/* xl reboot; boot 2 sees boot 1's marker (xl-reboot) and waits for xl shutdown; dom0     */
+/* creates the guest again and boot 3 waits for xl destroy.                               */
+/* ------------------------------------------------------------------------------------- */
+
+#define LC_CTL_PORT 5003	/* dom0: testinit --serve ctl (DONE lines from dom0-lifecycle) */
+#define LC_ECHO_PORT 5004	/* dom0: testinit --serve echo (echoes every byte back) */
+#define LC_MARK_OFF (60u << 20)	/* the boot marker on xvda */
+#define LC_FILE_OFF (8u << 20)	/* save/migrate: a 4 MiB pattern here (+ 8 MiB for migrate) */
+#define LC_FILE_LEN (4u << 20)
+#define LC_MEM_LEN (64u << 20)	/* the memory a process holds across save/migrate */
+#define LC_CHUNK 16384		/* echo stream: bytes per send, then a pause */
+#define LC_WAIT_S 60		/* bounds for what the guest waits for after DONE */
+
+static int lc_ctl = -1, lc_boot, lc_step;
+
+/* the byte at offset i of the stream/pattern of seed: stateless, so sender and receiver agree */
+static inline uint64_t lc_word(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline unsigned char lc_byte(uint64_t seed, uint64_t off)
+{
+	return lc_word(seed, off >> 3) >> (8 * (off & 7));
+}
+
+/* a line from the control connection into buf (no newline); 0, or -1 at EOF/error */
+static int lc_readline(char *buf, size_t n)
+{
+	size_t l = 0;
+	ssize_t r;
+	char c;
+
+	for (;;) {
+		r = recv(lc_ctl, &c, 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		if (c == '\n')
+			break;
+		if (l < n - 1)
+			buf[l++] = c;
+	}
+	buf[l] = 0;
+	return 0;
+}
+
+/*
+ * Ask dom0 for ACTION and wait (no time limit: a save under load took 40 s, and dom0 bounds
+ * its side) for "DONE ACTION RC detail". Returns RC (0: dom0 did it), -1 when the control
+ * connection failed; detail (may be NULL) gets the rest of the line.
+ */
+static int lc_action(const char *action, char *detail, size_t n)
+{
+	char line[512], name[64];
+	int rc, off = 0;
+
+	printf("XTEST-LIFECYCLE: ready for %s (boot %d step %d)\n", action, lc_boot, ++lc_step);
+	fflush(stdout);
+	for (;;) {
+		if (lc_readline(line, sizeof(line))) {
+			printf("INFO lifecycle: control connection to dom0 lost waiting for %s: %s\n",
+			       action, strerror(errno));
+			return -1;
+		}
+		if (sscanf(line, "DONE %63s %d %n", name, &rc, &off) >= 2 && !strcmp(name, action))
+			break;
+		printf("INFO lifecycle: unexpected control line \"%s\" waiting for %s\n", line, action);
+	}
+	printf("INFO lifecycle: dom0: %s\n", line);
+	if (detail)
+		snprintf(detail, n, "%s", off ? line + off : "");
+	return rc;
+}
+
+static int lc_open_xvda(int flags, char *why, size_t n)
+{
+	char dev[32];
+	int fd;
+
+	if (wait_blockdev("xvda", dev, sizeof(dev), 20000)) {
+		snprintf(why, n, "no /dev/xvda after 20 s");
+		return -1;
+	}
+	fd = open(dev, flags);
+	if (fd < 0)
+		snprintf(why, n, "open %s: %s", dev, strerror(errno));
+	return fd;
+}
+
+/* the boot marker: "XTEST-LC boot=N state=S token=T" in the first 512 bytes at LC_MARK_OFF */
+static int lc_mark_read(int *boot, char *state, size_t sn, unsigned long long *token)
+{
+	char why[128];
+	unsigned char *b;
+	int fd = lc_open_xvda(O_RDONLY | O_DIRECT, why, sizeof(why)), ok = -1;
+
+	if (fd < 0 || posix_memalign((void **)&b, 4096, 4096))
+		return -1;
+	if (pread_all(fd, b, 4096, LC_MARK_OFF) == 0) {
+		char st[32];
+
+		b[511] = 0;
+		if (sscanf((char *)b, "XTEST-LC boot=%d state=%31s token=%llx", boot, st, token) == 3) {
+			snprintf(state, sn, "%s", st);
+			ok = 0;
+		} else {
+			*boot = 0;
+			ok = 0;
+		}
+	}
+	close(fd);
+	free(b);
+	return ok;
+}
+
+static int lc_mark_write(int boot, const char *state, unsigned long long token)
+{
+	char why[128];
+	unsigned char *b;
+	int fd = lc_open_xvda(O_RDWR | O_DIRECT, why, sizeof(why)), r = -1;
+
+	if (fd < 0 || posix_memalign((void **)&b, 4096, 4096))
+		return -1;
+	memset(b, 0, 4096);
+	snprintf((char *)b, 512, "XTEST-LC boot=%d state=%s token=%llx\n", boot, state, token);
+	if (pwrite(fd, b, 4096, LC_MARK_OFF) == 4096 && !fsync(fd))
+		r = 0;
+	close(fd);
+	free(b);
+	return r;
+}
+
+/* --- work in flight across save/restore and migration ---------------------------------- */
+
+struct lc_shared {		/* shared with the memory holder and the stream threads */
+	volatile int stop_stream;
+	volatile unsigned long long sent, recvd, bad_at, bad;
+	volatile int send_err, recv_err;
+	volatile long long mono_back_ns, mono_samples;
+	volatile int stop_sampler;
+};
+
+struct lc_work {
+	uint64_t seed;
+	int holder_cmd[2], holder_res[2];
+	pid_t holder;
+	int echo;
+	pthread_t tx, rx, sampler;
+	struct lc_shared *sh;
+	long long mono_before;
+};
+
+static void lc_holder(uint64_t seed, int cmd, int res)
+{
+	uint64_t *m = mmap(NULL, LC_MEM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i, nw = LC_MEM_LEN / 8;
+	unsigned long long passes = 0, bad = 0, first = ~0ull;
+	char c, out[160];
+	struct pollfd p = { .fd = cmd, .events = POLLIN };
+
+	if (m == MAP_FAILED) {
+		snprintf(out, sizeof(out), "ERR mmap %u MiB: %s\n", LC_MEM_LEN >> 20, strerror(errno));
+		if (write(res, out, strlen(out)) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	for (i = 0; i < nw; i++)
+		m[i] = lc_word(seed, i);
+	if (write(res, "READY\n", 6) < 0)
+		_exit(1);
+	/* verify over and over (work in flight) until told to stop; 'c' corrupts one word first */
+	for (;;) {
+		for (i = 0; i < nw; i++)
+			if (m[i] != lc_word(seed, i)) {
+				if (first == ~0ull)
+					first = i * 8;
+				bad++;
+				m[i] = lc_word(seed, i);
+			}
+		passes++;
+		if (poll(&p, 1, 100) == 1) {
+			if (read(cmd, &c, 1) != 1 || c == 'q')
+				break;
+			if (c == 'c')	/* xfault=lc-mem-corrupt */
+				m[nw / 3] ^= 0x400;
+		}
+	}
+	/* the final pass after the toolstack's action */
+	for (i = 0; i < nw; i++)
+		if (m[i] != lc_word(seed, i)) {
+			if (first == ~0ull)
+				first = i * 8;
+			bad++;
+		}
+	passes++;
+	snprintf(out, sizeof(out), "RESULT passes=%llu bad=%llu first=%lld\n", passes, bad,
+		 first == ~0ull ? -1LL : (long long)first);
+	if (write(res, out, strlen(out)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static void *lc_tx(void *p)
+{
+	struct lc_work *w = p;
+	unsigned char buf[LC_CHUNK];
+	unsigned long long off = 0;
+	size_t i;
+	ssize_t r;
+
+	while (!w->sh->stop_stream) {
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = lc_byte(w->seed, off + i);
+		if (fault("lc-tcp-corrupt") && w->sh->stop_stream == 0 && off == LC_CHUNK * 8)
+			buf[100] ^= 0x20;	/* sent corrupted: the echo must not match */
+		for (i = 0; i < sizeof(buf); i += r) {
+			r = send(w->echo, buf + i, sizeof(buf) - i, MSG_NOSIGNAL);
+			if (r < 0 && errno == EINTR) {
+				r = 0;
+				continue;
+			}
+			if (r <= 0) {
+				w->sh->send_err = r ? errno : EPIPE;
+				return NULL;
+			}
+		}
+		off += sizeof(buf);
+		w->sh->sent = off;
+		usleep(50000);
+	}
+	return NULL;
+}
+
+static void *lc_rx(void *p)
+{
+	struct lc_work *w = p;
+	unsigned char buf[8192];
+	unsigned long long off = 0;
+	ssize_t r, i;
+
+	for (;;) {
+		r = recv(w->echo, buf, sizeof(buf), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (!w->sh->stop_stream || w->sh->recvd < w->sh->sent)
+				w->sh->recv_err = r ? errno : ECONNRESET;
+			return NULL;
+		}
+		for (i = 0; i < r; i++)
+			if (buf[i] != lc_byte(w->seed, off + i)) {
+				if (!w->sh->bad)
+					w->sh->bad_at = off + i;
+				w->sh->bad++;
+			}
+		off += r;
+		w->sh->recvd = off;
+	}
+}
+
+static void *lc_sampler(void *p)
+{
+	struct lc_work *w = p;
+	long long last = mono_ns(), now;
+
+	while (!w->sh->stop_sampler) {
+		now = mono_ns();
+		if (now < last && last - now > w->sh->mono_back_ns)
+			w->sh->mono_back_ns = last - now;
+		last = now;
+		w->sh->mono_samples++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* writes the file pattern for PREFIX to xvda; 0 or -1 (with a FAIL) */
+static int lc_file_write(const char *prefix, uint64_t seed, off_t off)
+{
+	char why[128], name[64];
+	unsigned char *b;
+	size_t i;
+	int fd = lc_open_xvda(O_RDWR | O_DIRECT, why, sizeof(why)), r = -1;
+
+	snprintf(name, sizeof(name), "%s-file", prefix);
+	if (fd < 0) {
+		FAIL(name, "%s", why);
+		return -1;
+	}
+	if (posix_memalign((void **)&b, 4096, LC_FILE_LEN)) {
+		FAIL(name, "out of memory");
+		close(fd);
+		return -1;
+	}
+	for (i = 0; i < LC_FILE_LEN; i++)
+		b[i] = lc_byte(seed ^ 0xf11e, i);
+	if (pwrite(fd, b, LC_FILE_LEN, off) != LC_FILE_LEN || fsync(fd))
+		FAIL(name, "writing %u bytes at %lld of xvda: %s", LC_FILE_LEN, (long long)off, strerror(errno));
+	else
+		r = 0;
+	close(fd);
+	free(b);
+	return r;
+}
+
+static void lc_file_verify(const char *prefix, uint64_t seed, off_t off)
+{
+	char why[128], name[64];
+	unsigned char *b;
+	size_t i;
+	int fd, d;
+
+	snprintf(name, sizeof(name), "%s-file", prefix);
+	if (fault("lc-file-corrupt")) {	/* one sector changed behind the check's back */
+		fd = lc_open_xvda(O_RDWR | O_DIRECT, why, sizeof(why));
+		if (fd >= 0 && !posix_memalign((void **)&b, 4096, 4096)) {
+			memset(b, 0x5a, 4096);
+			if (pwrite(fd, b, 4096, off + 8192) != 4096)
+				printf("INFO xfault=lc-file-corrupt: pwrite: %s\n", strerror(errno));
+			fsync(fd);
+			free(b);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	d = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (d >= 0) {
+		if (write(d, "3\n", 2) < 0)
+			printf("INFO %s: drop_caches: %s\n", name, strerror(errno));
+		close(d);
+	}
+	fd = lc_open_xvda(O_RDONLY | O_DIRECT, why, sizeof(why));
+	if (fd < 0) {
+		FAIL(name, "%s", why);
+		return;
+	}
+	if (posix_memalign((void **)&b, 4096, LC_FILE_LEN) || pread_all(fd, b, LC_FILE_LEN, off)) {
+		FAIL(name, "reading back %u bytes at %lld of xvda: %s", LC_FILE_LEN, (long long)off, strerror(errno));
+		close(fd);
+		return;
+	}
+	close(fd);
+	for (i = 0; i < LC_FILE_LEN && b[i] == lc_byte(seed ^ 0xf11e, i); i++)
+		;
+	if (i != LC_FILE_LEN)
+		FAIL(name, "xvda at %lld differs from the data written before the action at byte %zu",
+		     (long long)off, i);
+	else
+		PASS(name, "%u bytes written to xvda at %lld (O_DIRECT, fsync) before, read back equal after (O_DIRECT, caches dropped)",
+		     LC_FILE_LEN, (long long)off);
+	free(b);
+}
+
+/* starts the work: memory holder, echo stream, clock sampler, file on xvda; 0 or -1 */
+static int lc_work_start(struct lc_work *w, const char *prefix, off_t file_off)
+{
+	char why[160], line[64], name[64];
+	ssize_t r;
+
+	memset(w, 0, sizeof(*w));
+	w->seed = random_seed();
+	w->sh = mmap(NULL, sizeof(*w->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	snprintf(name, sizeof(name), "%s-mem", prefix);
+	if (w->sh == MAP_FAILED || pipe(w->holder_cmd) || pipe(w->holder_res)) {
+		FAIL(name, "mmap/pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	w->holder = fork();
+	if (w->holder == 0) {
+		close(w->holder_cmd[1]);
+		close(w->holder_res[0]);
+		lc_holder(w->seed, w->holder_cmd[0], w->holder_res[1]);
+	}
+	close(w->holder_cmd[0]);
+	close(w->holder_res[1]);
+	r = read(w->holder_res[0], line, sizeof(line) - 1);
+	line[r > 0 ? r : 0] = 0;
+	if (strncmp(line, "READY", 5)) {
+		FAIL(name, "the memory holder did not start: %s", line);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s-tcp", prefix);
+	w->echo = dom0_connect(LC_ECHO_PORT, why, sizeof(why));
+	if (w->echo < 0) {
+		FAIL(name, "%s", why);
+		return -1;
+	}
+	{	/* no timeouts on the stream: a send may block for the whole save */
+		struct timeval tv = { 0 };
+
+		setsockopt(w->echo, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(w->echo, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	pthread_create(&w->tx, NULL, lc_tx, w);
+	pthread_create(&w->rx, NULL, lc_rx, w);
+	pthread_create(&w->sampler, NULL, lc_sampler, w);
+	if (lc_file_write(prefix, w->seed, file_off))
+		return -1;
+	/* let the stream run a moment, so bytes are in flight when the action starts */
+	usleep(500000);
+	printf("INFO %s: in flight: a process holding %u MiB (seed 0x%016llx, verified in a loop), an echo stream to %s:%d (%llu bytes sent, %llu echoed so far), %u bytes on xvda at %lld\n",
+	       prefix, LC_MEM_LEN >> 20, (unsigned long long)w->seed, DOM0_IP, LC_ECHO_PORT,
+	       w->sh->sent, w->sh->recvd, LC_FILE_LEN, (long long)file_off);
+	w->mono_before = mono_ns();
+	if (fault("lc-clock-back"))	/* as if the clock had been an hour ahead before */
+		w->mono_before += 3600LL * 1000000000LL;
+	return 0;
+}
+
+/* after the action: every check of the work */
+static void lc_work_check(struct lc_work *w, const char *prefix, off_t file_off, double action_ms)
+{
+	char name[64], line[160];
+	unsigned long long passes, bad, at_done, sent;
+	long long first, after = mono_ns(), t0;
+	double w0;
+	ssize_t r;
+	int st, tfd;
+
+	/* clock: CLOCK_MONOTONIC across the action, and the sampler's largest backward step */
+	snprintf(name, sizeof(name), "%s-clock", prefix);
+	if (after < w->mono_before)
+		FAIL(name, "CLOCK_MONOTONIC went back %.3f s across the action (before %.3f s, after %.3f s)",
+		     (w->mono_before - after) / 1e9, w->mono_before / 1e9, after / 1e9);
+	else if (w->sh->mono_back_ns)
+		FAIL(name, "a thread sampling CLOCK_MONOTONIC every 2 ms saw it go back %lld ns", w->sh->mono_back_ns);
+	else
+		PASS(name, "CLOCK_MONOTONIC +%.3f s across the action (%.1f s from ready to DONE by this clock, which stands still while the domain is suspended), never went back in %lld samples of a thread sampling it",
+		     (after - w->mono_before) / 1e9, action_ms / 1e3, w->sh->mono_samples);
+
+	/* timers: a timerfd and a nanosleep armed after the action must fire */
+	snprintf(name, sizeof(name), "%s-timer", prefix);
+	t0 = mono_ns();
+	tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+	{
+		struct itimerspec its = { .it_value = { .tv_sec = fault("lc-timer-lost") ? 3600 : 1 } };
+		struct pollfd p = { .fd = tfd, .events = POLLIN };
+		struct timespec ns = { 0, 500000000 };
+		uint64_t exp = 0;
+		int pr;
+
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+			FAIL(name, "timerfd: %s", strerror(errno));
+		} else {
+			pr = poll(&p, 1, 60000);
+			if (pr != 1 || read(tfd, &exp, sizeof(exp)) != sizeof(exp) || exp < 1) {
+				FAIL(name, "a 1 s timerfd armed after the action did not fire within 60 s (poll %d)", pr);
+			} else {
+				double tf = (mono_ns() - t0) / 1e9;
+
+				w0 = now_ms();
+				while (nanosleep(&ns, &ns) && errno == EINTR)
+					;
+				w0 = now_ms() - w0;
+				if (tf < 0.999 || w0 < 499)
+					FAIL(name, "timerfd fired after %.3f s (armed 1 s), nanosleep 0.5 s took %.0f ms", tf, w0);
+				else
+					PASS(name, "a 1 s timerfd fired after %.3f s, a 0.5 s nanosleep took %.0f ms", tf, w0);
+			}
+		}
+		if (tfd >= 0)
+			close(tfd);
+	}
+
+	/* the echo stream carries on: more bytes both ways after the action, all equal */
+	snprintf(name, sizeof(name), "%s-tcp", prefix);
+	at_done = w->sh->recvd;
+	t0 = mono_ns();
+	while (w->sh->recvd < at_done + 4 * LC_CHUNK && !w->sh->recv_err && !w->sh->send_err &&
+	       mono_ns() - t0 < LC_WAIT_S * 1000000000LL)
+		usleep(100000);
+	w->sh->stop_stream = 1;
+	pthread_join(w->tx, NULL);
+	sent = w->sh->sent;
+	t0 = mono_ns();
+	while (w->sh->recvd < sent && !w->sh->recv_err && mono_ns() - t0 < LC_WAIT_S * 1000000000LL)
+		usleep(100000);
+	shutdown(w->echo, SHUT_RDWR);
+	pthread_join(w->rx, NULL);
+	close(w->echo);
+	if (w->sh->send_err || w->sh->recv_err)
+		FAIL(name, "the echo connection broke: send %s, recv %s (%llu bytes sent, %llu echoed, %llu of them at DONE)",
+		     w->sh->send_err ? strerror(w->sh->send_err) : "ok",
+		     w->sh->recv_err ? strerror(w->sh->recv_err) : "ok", sent, w->sh->recvd, at_done);
+	else if (w->sh->bad)
+		FAIL(name, "%llu of the %llu bytes echoed by dom0 differ from what was sent, the first at stream offset %llu",
+		     w->sh->bad, w->sh->recvd, w->sh->bad_at);
+	else if (w->sh->recvd != sent || w->sh->recvd <= at_done)
+		FAIL(name, "%llu bytes sent, %llu echoed (%llu at DONE): the stream did not carry on",
+		     sent, w->sh->recvd, at_done);
+	else
+		PASS(name, "one TCP connection to dom0's echo server across the action: %llu bytes sent and echoed back equal (%llu of them after DONE)",
+		     sent, sent - at_done);
+
+	/* memory: the holder's pattern, checked by its last pass */
+	snprintf(name, sizeof(name), "%s-mem", prefix);
+	if (fault("lc-mem-corrupt") && write(w->holder_cmd[1], "c", 1) != 1)
+		printf("INFO xfault=lc-mem-corrupt: %s\n", strerror(errno));
+	if (write(w->holder_cmd[1], "q", 1) != 1)
+		printf("INFO %s: telling the holder to stop: %s\n", name, strerror(errno));
+	r = read(w->holder_res[0], line, sizeof(line) - 1);
+	line[r > 0 ? r : 0] = 0;
+	waitpid(w->holder, &st, 0);
+	if (sscanf(line, "RESULT passes=%llu bad=%llu first=%lld", &passes, &bad, &first) != 3)
+		FAIL(name, "the memory holder (pid %d) gave no result (status 0x%x, \"%s\")", w->holder, st, line);
+	else if (bad)
+		FAIL(name, "%llu words of the %u MiB pattern changed, the first at byte %lld (%llu passes)",
+		     bad, LC_MEM_LEN >> 20, first, passes);
+	else
+		PASS(name, "a process's %u MiB pattern intact: %llu verification passes before, during and after the action",
+		     LC_MEM_LEN >> 20, passes);
+	close(w->holder_cmd[1]);
+	close(w->holder_res[0]);
+
+	lc_file_verify(prefix, w->seed, file_off);
+
+	w->sh->stop_sampler = 1;
+	pthread_join(w->sampler, NULL);
+	munmap((void *)w->sh, sizeof(*w->sh));
+}
+
+/* save/restore or migration with work in flight: PREFIX save or migrate */
+static void lc_suspend_item(const char *action, const char *prefix, off_t file_off)
+{
+	struct lc_work w;
+	char detail[256], name[64];
+	double t0;
+	int rc;
+
+	if (lc_work_start(&w, prefix, file_off))
+		return;
+	t0 = now_ms();
+	rc = lc_action(action, detail, sizeof(detail));
+	if (rc) {
+		snprintf(name, sizeof(name), "%s-action", prefix);
+		FAIL(name, "dom0 reports %s failed (rc %d): %s", action, rc, detail);
+	}
+	lc_work_check(&w, prefix, file_off, now_ms() - t0);
+}
+
+/* --- sysrq ----------------------------------------------------------------------------- */
+
+/* the kernel log (klogctl READ_ALL) into a malloc'd string */
+static char *lc_dmesg(void)
+{
+	int n = klogctl(10 /* SIZE_BUFFER */, NULL, 0);
+	char *b;
+
+	if (n <= 0)
+		n = 1 << 17;
+	b = malloc(n + 1);
+	if (!b)
+		return NULL;
+	n = klogctl(3 /* READ_ALL */, b, n);
+	b[n > 0 ? n : 0] = 0;
+	return b;
+}
+
+static void lc_readstr(const char *path, char *buf, size_t n);
+
+/* occurrences of WANT in S; *last (if given) gets the last one */
+static int lc_count(const char *s, const char *want, char **last)
+{
+	int n = 0;
+	const char *p;
+
+	for (p = s; p && (p = strstr(p, want)); p++) {
+		n++;
+		if (last)
+			*last = (char *)p;
+	}
+	return n;
+}
+
+static void lc_sysrq(void)
+{
+	char *before = lc_dmesg(), *after, *hit;
+	const char *want = fault("lc-sysrq-wrongkey") ? "sysrq: Show State" : "sysrq: Show Memory";
+	char old[16] = "";
+	int n0 = lc_count(before, want, NULL), rc, fd;
+
+	/* enable every sysrq function, as an admin would (sysctl kernel.sysrq=1): Debian's
+	 * default mask (0x1b6) leaves out 'm' ("sysrq: This sysrq operation is disabled.") */
+	lc_readstr("/proc/sys/kernel/sysrq", old, sizeof(old));
+	fd = open("/proc/sys/kernel/sysrq", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			printf("INFO xl-sysrq: kernel.sysrq=1: %s\n", strerror(errno));
+		close(fd);
+		printf("INFO xl-sysrq: kernel.sysrq was %s, set to 1\n", old);
+	}
+	rc = lc_action("sysrq", NULL, 0);
+	double t0 = now_ms();
+
+	if (rc) {
+		FAIL("xl-sysrq", "dom0: xl sysrq failed (rc %d)", rc);
+		free(before);
+		return;
+	}
+	/* the kernel handles it in its xenbus watch: give it a few seconds */
+	for (;;) {
+		after = lc_dmesg();
+		/* one more of these lines than before (READ_ALL gives the newest part of the log, so
+		 * an offset into it would miss new lines once the buffer is full) */
+		hit = NULL;
+		if (after && lc_count(after, want, &hit) <= n0)
+			hit = NULL;
+		if (hit || now_ms() - t0 > 10000)
+			break;
+		free(after);
+		sleep(1);
+	}
+	if (hit)
+		PASS("xl-sysrq", "after xl sysrq m the kernel log says \"%.*s\"%s", (int)strcspn(hit, "\n"), hit,
+		     strstr(hit, "Mem-Info") ? " and shows Mem-Info" : "");
+	else
+		FAIL("xl-sysrq", "no \"%s\" in the kernel log 10 s after xl sysrq m%s%s", want,
+		     after && lc_count(after, "sysrq: This sysrq operation is disabled", NULL) >
+		     lc_count(before, "sysrq: This sysrq operation is disabled", NULL) ?
+		     " (the kernel says \"sysrq: This sysrq operation is disabled.\")" : "",
+		     access("/proc/sysrq-trigger", F_OK) ?
+		     " (this kernel has no /proc/sysrq-trigger: built without CONFIG_MAGIC_SYSRQ, so drivers/xen/manage.c registers no control/sysrq watch)" : "");
+	free(before);
+	free(after);
+}
+
+/* --- balloon --------------------------------------------------------------------------- */
+
+static long long lc_meminfo(const char *key)
+{
+	char line[128];
+	long long v = -1;
+	size_t kl = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':')
+			v = atoll(line + kl + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static long long lc_sysval(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = atoll(buf);
+		fclose(f);
+	}
+	return v;
+}
+
+#define BALLOON "/sys/devices/system/xen_memory/xen_memory0"
+
+/* waits (LC_WAIT_S) until current_kb is within 2 MiB of target_kb; the time in ms, or -1 */
+static double lc_balloon_settle(long long *cur, long long *tgt)
+{
+	double t0 = now_ms();
+
+	for (;;) {
+		*cur = lc_sysval(BALLOON "/info/current_kb");
+		*tgt = lc_sysval(BALLOON "/target_kb");
+		if (*cur > 0 && *tgt > 0 && llabs(*cur - *tgt) <= 2048)
+			return now_ms() - t0;
+		if (now_ms() - t0 > LC_WAIT_S * 1000.0)
+			return -1;
+		usleep(250000);
+	}
+}
+
+static void lc_balloon(void)
+{
+	long long tot0 = lc_meminfo("MemTotal"), free0 = lc_meminfo("MemFree");
+	long long cur0 = lc_sysval(BALLOON "/info/current_kb"), cur, tgt, tot1, free1, tot2, free2;
+	size_t len, i;
+	unsigned char *p;
+	double ms;
+	int rc;
+
+	if (cur0 < 0) {
+		FAIL("balloon-down", "no %s/info/current_kb (balloon driver not there?)", BALLOON);
+		return;
+	}
+	printf("INFO balloon: before: MemTotal %lld kB, MemFree %lld kB, current_kb %lld\n", tot0, free0, cur0);
+	rc = lc_action("balloon-down", NULL, 0);
+	ms = lc_balloon_settle(&cur, &tgt);
+	tot1 = lc_meminfo("MemTotal");
+	free1 = lc_meminfo("MemFree");
+	if (rc)
+		FAIL("balloon-down", "dom0: xl mem-set failed (rc %d)", rc);
+	else if (ms < 0 || tgt > cur0 * 3 / 4)
+		FAIL("balloon-down", "after xl mem-set to half: target_kb %lld, current_kb %lld (was %lld) after %d s",
+		     tgt, cur, cur0, LC_WAIT_S);
+	else if (tot0 - tot1 < (cur0 - cur) * 3 / 4 || free1 >= free0)
+		FAIL("balloon-down", "current_kb %lld -> %lld but MemTotal %lld -> %lld kB, MemFree %lld -> %lld kB",
+		     cur0, cur, tot0, tot1, free0, free1);
+	else
+		PASS("balloon-down", "current_kb %lld -> %lld (target_kb %lld) in %.1f s; MemTotal %lld -> %lld kB, MemFree %lld -> %lld kB",
+		     cur0, cur, tgt, ms / 1e3, tot0, tot1, free0, free1);
+
+	rc = lc_action("balloon-up", NULL, 0);
+	ms = lc_balloon_settle(&cur, &tgt);
+	tot2 = lc_meminfo("MemTotal");
+	free2 = lc_meminfo("MemFree");
+	if (rc) {
+		FAIL("balloon-up", "dom0: xl mem-set failed (rc %d)", rc);
+		return;
+	}
+	if (ms < 0 || cur < cur0 - 2048) {
+		FAIL("balloon-up", "after xl mem-set back: target_kb %lld, current_kb %lld (at first %lld)", tgt, cur, cur0);
+		return;
+	}
+	if (tot2 < tot0 - 2048 || free2 <= free1) {
+		FAIL("balloon-up", "current_kb back to %lld but MemTotal %lld kB (at first %lld), MemFree %lld kB (at half %lld)",
+		     cur, tot2, tot0, free2, free1);
+		return;
+	}
+	/* and the memory is usable: more than all of the halved guest had free, touched, verified */
+	len = (size_t)(free1 + 32768) * 1024;
+	if (len > (size_t)(free2 - 24576) * 1024)
+		len = (size_t)(free2 - 24576) * 1024;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED) {
+		FAIL("balloon-up", "mmap %zu MiB after growing back: %s", len >> 20, strerror(errno));
+		return;
+	}
+	for (i = 0; i < len; i += 4096)
+		p[i] = (unsigned char)(i >> 12);
+	for (i = 0; i < len && p[i] == (unsigned char)(i >> 12); i += 4096)
+		;
+	munmap(p, len);
+	if (i < len)
+		FAIL("balloon-up", "touched memory after growing back reads wrong at +%zu", i);
+	else
+		PASS("balloon-up", "current_kb back to %lld in %.1f s; MemTotal %lld kB, MemFree %lld kB; %zu MiB (more than the %lld MiB free at half) allocated, touched, verified",
+		     cur, ms / 1e3, tot2, free2, len >> 20, free1 >> 10);
+}
+
+/* --- vCPU hotplug ---------------------------------------------------------------------- */
+
+static void lc_readstr(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (!fgets(buf, n, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/* background load: NW unpinned busy processes counting rounds in shared memory */
+#define LC_NW 2
+static volatile unsigned long long *lc_load_ctr;
+static pid_t lc_load_pid[LC_NW];
+
+static void lc_load_start(void)
+{
+	int i;
+
+	lc_load_ctr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fflush(stdout);
+	for (i = 0; i < LC_NW; i++) {
+		lc_load_pid[i] = fork();
+		if (lc_load_pid[i] == 0) {
+			uint64_t x = i + 1;
+
+			for (;;) {
+				x = lc_word(x, 1);
+				lc_load_ctr[i]++;
+				if (!(lc_load_ctr[i] & 0xfff))
+					sched_yield();
+			}
+		}
+	}
+}
+
+static int lc_load_alive(void)
+{
+	int i, st;
+
+	for (i = 0; i < LC_NW; i++)
+		if (waitpid(lc_load_pid[i], &st, WNOHANG) != 0)
+			return 0;
+	return 1;
+}
+
+static void lc_load_stop(void)
+{
+	int i, st;
+
+	for (i = 0; i < LC_NW; i++) {
+		kill(lc_load_pid[i], SIGKILL);
+		waitpid(lc_load_pid[i], &st, 0);
+	}
+}
+
+/* CLOCK_MONOTONIC read on CPU (the caller pinned there for the read); -1 when it cannot run there */
+static long long lc_mono_on(int cpu)
+{
+	cpu_set_t set, old;
+	long long t = -1;
+
+	sched_getaffinity(0, sizeof(old), &old);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (!sched_setaffinity(0, sizeof(set), &set) && sched_getcpu() == cpu)
+		t = mono_ns();
+	sched_setaffinity(0, sizeof(old), &old);
+	return t;
+}
+
+static void lc_vcpu(void)
+{
+	char online[64], c1[16];
+	unsigned long long before[LC_NW], mid[LC_NW];
+	struct smp_result *res;
+	double t0, ms, rtt, t_item = now_ms();
+	long long d0, d1, g0[2], g1[2];
+	char why[160] = "";
+	int rc, i, cpu, st, bad = 0;
+	pid_t pids[2];
+
+	lc_readstr("/sys/devices/system/cpu/online", online, sizeof(online));
+	if (sysconf(_SC_NPROCESSORS_ONLN) != 2) {
+		FAIL("vcpu-down", "the guest should start with 2 vCPUs online, has %ld (%s)",
+		     sysconf(_SC_NPROCESSORS_ONLN), online);
+		return;
+	}
+	/* each vCPU's CLOCK_MONOTONIC against dom0's, across the hotplug (vcpu-clock) */
+	if (dom0_time(&d0, &rtt, why, sizeof(why)))
+		d0 = -1;
+	g0[0] = lc_mono_on(0);
+	g0[1] = lc_mono_on(1);
+	if (fault("lc-clock-back") && g0[1] > 0)	/* as if cpu1's clock had read 10 s later */
+		g0[1] += 10000000000LL;
+	lc_load_start();
+	usleep(300000);
+	for (i = 0; i < LC_NW; i++)
+		before[i] = lc_load_ctr[i];
+	rc = lc_action("vcpu-down", NULL, 0);
+	t0 = now_ms();
+	while (sysconf(_SC_NPROCESSORS_ONLN) != 1 && now_ms() - t0 < LC_WAIT_S * 1000.0)
+		usleep(250000);
+	ms = now_ms() - t0;
+	lc_readstr("/sys/devices/system/cpu/online", online, sizeof(online));
+	usleep(500000);
+	for (i = 0; i < LC_NW; i++)
+		mid[i] = lc_load_ctr[i];
+	if (rc)
+		FAIL("vcpu-down", "dom0: xl vcpu-set 1 failed (rc %d)", rc);
+	else if (sysconf(_SC_NPROCESSORS_ONLN) != 1 || strcmp(online, "0"))
+		FAIL("vcpu-down", "after xl vcpu-set 1: %ld CPUs online (%s) after %d s", sysconf(_SC_NPROCESSORS_ONLN),
+		     online, LC_WAIT_S);
+	else if (!lc_load_alive() || mid[0] <= before[0] || mid[1] <= before[1])
+		FAIL("vcpu-down", "the busy processes died or stopped (%llu->%llu, %llu->%llu rounds)", before[0], mid[0],
+		     before[1], mid[1]);
+	else
+		PASS("vcpu-down", "cpu1 went offline %.1f s after xl vcpu-set 1 (online: %s, cpu1 %s); 2 busy processes kept running",
+		     ms / 1e3, online, access("/sys/devices/system/cpu/cpu1", F_OK) ? "unregistered" : "still registered");
+
+	rc = lc_action("vcpu-up", NULL, 0);
+	t0 = now_ms();
+	/* Linux makes cpu1 present again; onlining it is userspace's job (a udev rule) */
+	while (access("/sys/devices/system/cpu/cpu1/online", W_OK) && now_ms() - t0 < LC_WAIT_S * 1000.0)
+		usleep(250000);
+	lc_readstr("/sys/devices/system/cpu/cpu1/online", c1, sizeof(c1));
+	if (rc) {
+		FAIL("vcpu-up", "dom0: xl vcpu-set 2 failed (rc %d)", rc);
+		goto out;
+	}
+	if (access("/sys/devices/system/cpu/cpu1/online", W_OK)) {
+		FAIL("vcpu-up", "no /sys/devices/system/cpu/cpu1/online %d s after xl vcpu-set 2", LC_WAIT_S);
+		goto out;
+	}
+	if (strcmp(c1, "1")) {
+		int fd = open("/sys/devices/system/cpu/cpu1/online", O_WRONLY);
+
+		if (fd < 0 || write(fd, "1", 1) != 1) {
+			FAIL("vcpu-up", "writing 1 to cpu1/online (as a udev rule would): %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		close(fd);
+	}
+	ms = now_ms() - t0;
+	lc_readstr("/sys/devices/system/cpu/online", online, sizeof(online));
+	if (sysconf(_SC_NPROCESSORS_ONLN) != 2) {
+		FAIL("vcpu-up", "cpu1 onlined, but %ld CPUs online (%s)", sysconf(_SC_NPROCESSORS_ONLN), online);
+		goto out;
+	}
+	/* both vCPUs used again: a pinned busy worker on each, sched_getcpu checked */
+	res = mmap(NULL, 2 * sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	memset(res, 0, 2 * sizeof(*res));
+	fflush(stdout);
+	for (cpu = 0; cpu < 2; cpu++) {
+		pids[cpu] = fork();
+		if (pids[cpu] == 0) {
+			smp_worker(cpu, &res[cpu]);
+			_exit(0);
+		}
+	}
+	for (cpu = 0; cpu < 2; cpu++)
+		waitpid(pids[cpu], &st, 0);
+	for (cpu = 0; cpu < 2; cpu++)
+		if (res[cpu].err[0] || !res[cpu].ran || res[cpu].wrong_cpu) {
+			FAIL("vcpu-up", "worker pinned to cpu%d: %s (%d of %d sched_getcpu checks wrong)", cpu,
+			     res[cpu].err[0] ? res[cpu].err : res[cpu].ran ? "ran elsewhere" : "did not finish",
+			     res[cpu].wrong_cpu, res[cpu].checks);
+			bad = 1;
+		}
+	if (!bad && !lc_load_alive()) {
+		FAIL("vcpu-up", "the busy processes died");
+		bad = 1;
+	}
+	for (cpu = 0; cpu < 2 && !bad; cpu++)
+		if (res[cpu].end_ms - res[cpu].start_ms > 120000) {
+			FAIL("vcpu-up", "the worker pinned to cpu%d measured %.0f ms of CLOCK_MONOTONIC (its reads: %.3f s at start, %.3f s at end; the item began at %.3f s) for %.0f ms of CPU time (the whole item so far took %.0f ms)",
+			     cpu, res[cpu].end_ms - res[cpu].start_ms, res[cpu].start_ms / 1e3, res[cpu].end_ms / 1e3,
+			     t_item / 1e3, res[cpu].cpu_ms, now_ms() - t_item);
+			bad = 1;
+		}
+	/* vcpu-clock: both vCPUs' CLOCK_MONOTONIC advanced as dom0's did (within 5 s: TCP, TCG) */
+	g1[0] = lc_mono_on(0);
+	g1[1] = lc_mono_on(1);
+	if (d0 < 0 || dom0_time(&d1, &rtt, why, sizeof(why))) {
+		FAIL("vcpu-clock", "dom0's time server: %s", why);
+	} else {
+		double dd = (d1 - d0) / 1e9, e0 = (g1[0] - g0[0]) / 1e9, e1 = (g1[1] - g0[1]) / 1e9;
+
+		if (g0[0] < 0 || g0[1] < 0 || g1[0] < 0 || g1[1] < 0)
+			FAIL("vcpu-clock", "could not run on both vCPUs to read their clocks");
+		else if (fabs(e0 - dd) > 5 || fabs(e1 - dd) > 5)
+			FAIL("vcpu-clock", "across vcpu-set 1 and 2 dom0's CLOCK_MONOTONIC advanced %.3f s, the guest's %.3f s read on cpu0 and %.3f s on cpu1",
+			     dd, e0, e1);
+		else
+			PASS("vcpu-clock", "across vcpu-set 1 and 2: dom0's CLOCK_MONOTONIC +%.3f s, the guest's +%.3f s on cpu0, +%.3f s on cpu1",
+			     dd, e0, e1);
+	}
+	if (!bad)
+		PASS("vcpu-up", "cpu1 present again after xl vcpu-set 2, onlined by writing cpu1/online (%.1f s); online %s; pinned workers ran on cpu0 (%.0f ms) and cpu1 (%.0f ms), sched_getcpu always right",
+		     ms / 1e3, online, res[0].end_ms - res[0].start_ms, res[1].end_ms - res[1].start_ms);
+	munmap(res, 2 * sizeof(*res));
+	if (!bad) {
+		rc = lc_action("vcpu-check", NULL, 0);	/* dom0 looks at xl's view */
+		if (rc)
+			printf("INFO vcpu-check: dom0 rc %d\n", rc);
+	}
+out:
+	lc_load_stop();
+}
+
+/* --- PV spinlocks under contention ----------------------------------------------------- */
+
+/* the per-CPU "spinlock" lines of /proc/interrupts: their counts summed, and how many lines */
+static long long lc_spin_irqs(int *lines, char *desc, size_t n)
+{
+	char line[512];
+	long long sum = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	*lines = 0;
+	if (desc)
+		desc[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *e;
+		long long a, b;
+
+		if (!p || !strstr(line, "spinlock"))
+			continue;
+		a = strtoll(p + 1, &e, 10);
+		b = strtoll(e, &e, 10);
+		sum += a + b;
+		if (desc) {
+			size_t l = strlen(desc);
+			char *nm = strstr(line, "spinlock");
+
+			snprintf(desc + l, n - l, "%s%.*s %lld/%lld", *lines ? ", " : "", (int)strcspn(nm, " \n"), nm, a, b);
+		}
+		(*lines)++;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+#define SPIN_W 4		/* writers (2 pinned to each CPU) */
+#define SPIN_R 2		/* readers (1 per CPU) */
+#define SPIN_N 20000		/* records per writer */
+
+static void lc_spinlock(void)
+{
+	struct { unsigned long long cnt[SPIN_W], sum[SPIN_W], order_bad; } *t;
+	char d0[256], d1[256], *dm = lc_dmesg();
+	int l0, l1, fds[2], i, st, bad = 0;
+	long long s0 = lc_spin_irqs(&l0, d0, sizeof(d0)), s1;
+	pid_t pids[SPIN_W + SPIN_R];
+	double t0 = now_ms();
+	int pvhash = dm && strstr(dm, "PV qspinlock hash table");
+
+	free(dm);
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	memset(t, 0, sizeof(*t));
+	if (pipe(fds)) {
+		FAIL("spinlock", "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	for (i = 0; i < SPIN_W + SPIN_R; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(i & 1, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			if (i < SPIN_W) {	/* writer i: records (i, seq), 8 bytes, atomic */
+				uint32_t rec[2];
+				unsigned n;
+
+				close(fds[0]);
+				for (n = 0; n < SPIN_N; n++) {
+					rec[0] = i;
+					rec[1] = n + (fault("lc-spin-race") && i == 1 && n == SPIN_N / 2);
+					if (write(fds[1], rec, 8) != 8)
+						_exit(2);
+				}
+				_exit(0);
+			} else {		/* reader: per writer, counts, sums, order */
+				uint32_t buf[512], last[SPIN_W];
+				unsigned char part[8];
+				size_t have = 0;
+				ssize_t r, k;
+
+				close(fds[1]);
+				memset(last, 0xff, sizeof(last));
+				while ((r = read(fds[0], (char *)buf + have, sizeof(buf) - have)) > 0) {
+					r += have;
+					for (k = 0; k + 8 <= r; k += 8) {
+						uint32_t w = buf[k / 4], s = buf[k / 4 + 1];
+
+						if (w >= SPIN_W) {
+							__atomic_add_fetch(&t->order_bad, 1, __ATOMIC_SEQ_CST);
+							continue;
+						}
+						if (last[w] != 0xffffffffu && s <= last[w])
+							__atomic_add_fetch(&t->order_bad, 1, __ATOMIC_SEQ_CST);
+						last[w] = s;
+						__atomic_add_fetch(&t->cnt[w], 1, __ATOMIC_SEQ_CST);
+						__atomic_add_fetch(&t->sum[w], s, __ATOMIC_SEQ_CST);
+					}
+					have = r - k;
+					memcpy(part, (char *)buf + k, have);
+					memcpy(buf, part, have);
+				}
+				_exit(have ? 3 : 0);
+			}
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	for (i = 0; i < SPIN_W + SPIN_R; i++) {
+		waitpid(pids[i], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			bad++;
+	}
+	s1 = lc_spin_irqs(&l1, d1, sizeof(d1));
+	for (i = 0; i < SPIN_W; i++)
+		if (t->cnt[i] != SPIN_N || t->sum[i] != (unsigned long long)SPIN_N * (SPIN_N - 1) / 2)
+			bad++;
+	printf("INFO spinlock: /proc/interrupts spinlock lines (CPU0/CPU1) before: %s; after: %s; kicks during the run: %lld\n",
+	       l0 ? d0 : "none", l1 ? d1 : "none", s1 - s0);
+	if (bad || t->order_bad)
+		FAIL("spinlock", "%d writers x %d 8-byte records through one pipe, %d readers, on both vCPUs: %d process(es) failed or counts/sums wrong, %llu records out of order (per writer: %llu %llu %llu %llu)",
+		     SPIN_W, SPIN_N, SPIN_R, bad, t->order_bad, t->cnt[0], t->cnt[1], t->cnt[2], t->cnt[3]);
+	else if (l1 < 2 || !pvhash)
+		FAIL("spinlock", "contention run correct, but PV spinlocks are not in use: %d spinlock irq lines in /proc/interrupts, \"PV qspinlock hash table\" %sin the kernel log",
+		     l1, pvhash ? "" : "not ");
+	else
+		PASS("spinlock", "%d writers x %d records through one pipe to %d readers, pinned on both vCPUs: every record once, in order, in %.0f ms; PV qspinlock hash table in the kernel log, %d spinlock irqs (kick count %lld -> %lld)",
+		     SPIN_W, SPIN_N, SPIN_R, now_ms() - t0, l1, s0, s1);
+	munmap(t, sizeof(*t));
+}
+
+/* --- the run ---------------------------------------------------------------------------- */
+
+/* as /sbin/reboot (the kernel's orderly_reboot after xl reboot): marks the disk, reboots */
+static int reboot_main(void)
+{
+	int boot = 0;
+	char state[32] = "";
+	unsigned long long token = 0;
+
+	setup_console();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!same_file("/proc/1/exe", "/proc/self/exe")) {
+		fprintf(stderr, "reboot: this is testinit's reboot, and PID 1 is not testinit: refusing\n");
+		return 1;
+	}
+	if (lc_mark_read(&boot, state, sizeof(state), &token) || !boot)
+		printf("INFO reboot: no lifecycle marker on xvda\n");
+	else if (lc_mark_write(boot, "rebooting", token))
+		printf("INFO reboot: cannot update the marker on xvda\n");
+	printf("XTEST-LIFECYCLE: /sbin/reboot run by the kernel (pid %d): rebooting (boot %d)\n", getpid(), boot);
+	fflush(stdout);
+	sync();
+	reboot(RB_AUTOBOOT);
+	printf("TESTINIT: reboot failed (%s)\n", strerror(errno));
+	return 1;
+}
+
+static void lc_run(void)
+{
+	char state[32] = "", why[160];
+	unsigned long long token = 0;
+	int boot = 0, rc;
+
+	if (lc_mark_read(&boot, state, sizeof(state), &token)) {
+		FAIL("lifecycle", "cannot read the boot marker on xvda (%s)",
+		     access("/dev/xvda", F_OK) ? "no /dev/xvda: blkfront did not connect it" : strerror(errno));
+		return;
+	}
+	lc_boot = boot + 1;
+	printf("XTEST-LIFECYCLE: boot %d (marker on xvda: %s)\n", lc_boot,
+	       boot ? state : "none");
+	if (boot == 1) {
+		/* xl reboot: the first boot ran /sbin/reboot, and this is the restarted domain */
+		if (!strcmp(state, "rebooting"))
+			PASS("xl-reboot", "second boot: xvda holds the first boot's marker (token %llx), written by the /sbin/reboot the kernel ran after xl reboot",
+			     token);
+		else
+			FAIL("xl-reboot", "second boot, but the first boot's marker says \"%s\", not rebooting", state);
+		lc_mark_write(2, "booted", token);
+		return;		/* main() then waits for xl shutdown */
+	}
+	if (boot == 2) {
+		lc_mark_write(3, "booted", token);
+		/* dom0 destroys us: no answer expected, no control connection needed */
+		printf("XTEST-LIFECYCLE: ready for destroy (boot %d step 1)\n", lc_boot);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	if (boot) {
+		FAIL("lifecycle", "unexpected marker boot=%d state=%s on xvda", boot, state);
+		return;
+	}
+	token = random_seed();
+	if (lc_mark_write(1, "booted", token)) {
+		FAIL("lifecycle", "cannot write the boot marker on xvda: %s", strerror(errno));
+		return;
+	}
+	if (net_up(why, sizeof(why)) || (lc_ctl = dom0_connect(LC_CTL_PORT, why, sizeof(why))) < 0) {
+		FAIL("lifecycle", "control connection to dom0: %s", why);
+		return;
+	}
+	{
+		struct timeval tv = { 0 };
+
+		setsockopt(lc_ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(lc_ctl, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+#define LC_ITEM(name, call) do { double t_ = now_ms(); printf("TESTINIT: running %s\n", name); call; \
+	printf("TESTINIT: %s took %.0f ms\n", name, now_ms() - t_); fflush(stdout); } while (0)
+	LC_ITEM("sysrq", lc_sysrq());
+	LC_ITEM("save", lc_suspend_item("save-restore", "save", LC_FILE_OFF));
+	LC_ITEM("migrate", lc_suspend_item("migrate", "migrate", LC_FILE_OFF + (8u << 20)));
+	LC_ITEM("balloon", lc_balloon());
+	LC_ITEM("vcpu", lc_vcpu());
+	LC_ITEM("spinlock", lc_spinlock());
+	/* xl reboot: the kernel runs /sbin/reboot (reboot_main), the domain restarts */
+	printf("TESTINIT: running reboot\n");
+	printf("TESTINIT: boot 1: %d passed, %d failed\n", counts->pass, counts->fail);
+	rc = lc_action("reboot", NULL, 0);
+	sleep(60);
+	FAIL("xl-reboot", "dom0 said DONE for reboot (rc %d), and this boot is still running 60 s later", rc);
+	/* go on as boot 2 would (xl shutdown, then boot 3 for xl destroy) */
+	lc_mark_write(2, "reboot-failed", token);
+}
+
+/* ------------------------------------------------------------------------------------- */
 /* dom0's servers for net-tcp (sink) and sleep-clock (time)                               */
 /* ------------------------------------------------------------------------------------- */
 
@@ -1865,6 +3070,108 @@ static int serve(const char *mode, int port, const char *file)
 	}
 }
 
+/* a listening TCP socket on PORT, or -1 */
+static int serve_listen(const char *mode, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (ls >= 0)
+		setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 8)) {
+		fprintf(stderr, "testinit --serve %s: port %d: %s\n", mode, port, strerror(errno));
+		return -1;
+	}
+	return ls;
+}
+
+/* (dom0, lifecycle) echoes every byte of each connection back, a process per connection */
+static int serve_echo(int port)
+{
+	static unsigned char buf[65536];
+	int ls = serve_listen("echo", port), c;
+	ssize_t r, w, k;
+
+	if (ls < 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		c = accept(ls, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (fork() == 0) {
+			close(ls);
+			while ((r = read(c, buf, sizeof(buf))) > 0)
+				for (k = 0; k < r; k += w) {
+					w = write(c, buf + k, r - k);
+					if (w <= 0)
+						_exit(1);
+				}
+			_exit(0);
+		}
+		close(c);
+	}
+}
+
+/*
+ * (dom0, lifecycle) the control channel: what dom0-lifecycle writes into FIFO (its "DONE ..."
+ * lines) goes to the newest connection; held back while there is none.
+ */
+static int serve_ctl(int port, const char *fifo)
+{
+	static char pend[8192];
+	size_t np = 0;
+	int ls = serve_listen("ctl", port), f = open(fifo, O_RDWR), c = -1, n;
+	struct pollfd p[3];
+	char buf[4096];
+	ssize_t r;
+
+	if (ls < 0 || f < 0) {
+		fprintf(stderr, "testinit --serve ctl: %s: %s\n", fifo, strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		p[0] = (struct pollfd){ .fd = ls, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = f, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = c, .events = POLLIN };
+		n = poll(p, c >= 0 ? 3 : 2, -1);
+		if (n < 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			int nc = accept(ls, NULL, NULL);
+
+			if (nc >= 0) {
+				if (c >= 0)
+					close(c);
+				c = nc;
+			}
+		}
+		if (c >= 0 && p[2].revents) {
+			r = read(c, buf, sizeof(buf));
+			if (r <= 0) {
+				close(c);
+				c = -1;
+			}
+		}
+		if (p[1].revents & POLLIN) {
+			r = read(f, buf, sizeof(buf));
+			if (r > 0 && np + r <= sizeof(pend)) {
+				memcpy(pend + np, buf, r);
+				np += r;
+			}
+		}
+		if (c >= 0 && np) {
+			r = write(c, pend, np);
+			if (r > 0) {
+				memmove(pend, pend + r, np - r);
+				np -= r;
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *list, *v, *base = strrchr(argv[0], '/');
@@ -1882,8 +3189,14 @@ int main(int argc, char **argv)
 		return serve(argv[2], atoi(argv[3]), argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "--serve") && !strcmp(argv[2], "time"))
 		return serve(argv[2], atoi(argv[3]), NULL);
+	if (argc == 4 && !strcmp(argv[1], "--serve") && !strcmp(argv[2], "echo"))
+		return serve_echo(atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "--serve") && !strcmp(argv[2], "ctl"))
+		return serve_ctl(atoi(argv[3]), argv[4]);
 	if (!strcmp(base ? base + 1 : argv[0], "poweroff"))
 		return poweroff_main();
+	if (!strcmp(base ? base + 1 : argv[0], "reboot"))
+		return reboot_main();
 	if (getpid() != 1) {
 		fprintf(stderr, "usage: testinit runs as /init (PID 1); or: testinit --verify "
 				"NAME FILE SEED OFFSET LEN | --serve sink PORT FILE | --serve time PORT\n");
@@ -1938,7 +3251,18 @@ int main(int argc, char **argv)
 			printf("TESTINIT: no xtest= on the kernel command line, running %s\n", v);
 			list = v;
 		}
-		shutdown = run_checks(list);
+		if (!strcmp(list, "lifecycle")) {
+			/* the lifecycle run (boots 1-3 of make check-lifecycle, told apart by a
+			 * marker on xvda); after boot 2's checks, wait for xl shutdown */
+			int boot = 0;
+			char st[32];
+			unsigned long long tok;
+
+			run_isolated("lifecycle", lc_run, 3600);
+			shutdown = !lc_mark_read(&boot, st, sizeof(st), &tok) && boot == 2;
+		} else {
+			shutdown = run_checks(list);
+		}
 		if (shutdown)
 			wait_for_xl_shutdown();	/* returns only when it failed */
 	}

@@ -56,6 +56,7 @@ esac
 # but 400-470 s was seen on a busy host
 case $GUEST,$XTEST, in
 pv32grub,*) TIMEOUT=${TIMEOUT:-240} ;;
+*,lifecycle,) TIMEOUT=${TIMEOUT:-1500} ;;
 *rootfs,* | *,full,* | *,storm,* | *,shutdown,*) TIMEOUT=${TIMEOUT:-900} ;;
 *) TIMEOUT=${TIMEOUT:-600} ;;
 esac
@@ -210,11 +211,13 @@ esac
 	echo "memory = $MEM"
 	echo "vcpus = $VCPUS"
 	echo 'on_poweroff = "destroy"'
-	echo 'on_reboot = "destroy"'
+	# the lifecycle run (XTEST=lifecycle, lifecycle.sh) checks that xl reboot brings it back
+	if [ "$XTEST" = lifecycle ]; then echo 'on_reboot = "restart"'; else echo 'on_reboot = "destroy"'; fi
 	echo 'on_crash = "preserve"'
 } > "$P/guest/guest.cfg"
 printf 'GUEST_NAME=%s\nGUEST_BITS=%s\n' "$GUEST" "$BITS" > "$P/guest/info"
 [ -z "$ROOTFS_IMG" ] || echo "ROOTFS_DEV=/dev/vda" >> "$P/guest/info"
+[ "$XTEST" != lifecycle ] || echo "LIFECYCLE=1" >> "$P/guest/info"
 
 # dom0.cpio.gz (padded to 512 bytes) + the payload as an uncompressed cpio: the kernel unpacks
 # both; no rebuild of the dom0 image per guest

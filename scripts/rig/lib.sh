@@ -95,6 +95,16 @@ run_qemu() {
 # The xtest= group "full": every group (testinit.c's FULL says the same)
 XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,shutdown
 
+# The lifecycle run's checks (XTEST=lifecycle, lifecycle.sh), in the order they come: the
+# guest's (testinit) and dom0's (dom0-lifecycle, *-dom0)
+LIFECYCLE_CHECKS="xl-sysrq
+save-dom0 save-clock save-timer save-tcp save-mem save-file
+migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
+balloon-dom0 balloon-down balloon-up
+vcpu-down vcpu-up vcpu-clock vcpu-dom0
+spinlock
+xl-reboot-dom0 xl-reboot xl-shutdown xl-shutdown-dom0 xl-destroy-dom0"
+
 # expected_checks KIND XTEST [SHIM]: the PASS names a guest kind must print (a "-dom0" name is
 # printed by dom0-init). SHIM=1: a *rootfs guest boots through the guest initramfs, whose
 # testinit runs the XTEST groups, then mounts the root file system (switch-root); without it
@@ -132,6 +142,7 @@ expected_checks() {
 		storm) echo fork-exec-storm ;;
 		vdso) echo vdso-pvclock ;;
 		shutdown) echo xl-shutdown; [ "$kind" != native ] && echo xl-shutdown-dom0 ;;
+		lifecycle) printf '%s\n' $LIFECYCLE_CHECKS ;;
 		*) echo "$t" ;;
 		esac
 	done | awk '!seen[$0]++'

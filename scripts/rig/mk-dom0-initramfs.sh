@@ -17,7 +17,7 @@ KVER=$(cat "$OUT/kver")
 IMG=$OUT/dom0.cpio.gz
 
 stale=0
-for f in "$S/dom0-init" "$S/block-rig" "$0" "$X/.debs" /bin/busybox; do
+for f in "$S/dom0-init" "$S/dom0-lifecycle" "$S/block-rig" "$0" "$X/.debs" /bin/busybox; do
 	[ "$IMG" -nt "$f" ] || stale=1
 done
 [ $stale = 1 ] || { echo "mk-dom0-initramfs: $IMG is up to date"; exit 0; }
@@ -71,6 +71,8 @@ rm -f "$R/bin/flock" "$R/bin/losetup" "$R/bin/ip" "$R/bin/stat"
 cp -a "$X/etc/xen/scripts" "$X/etc/xen/xl.conf" "$R/etc/xen/"
 # the guest disks' hotplug script (a light one: see its header)
 install -m 755 "$S/block-rig" "$R/etc/xen/scripts/block-rig"
+# the lifecycle run's dom0 side (make check-lifecycle), sourced by dom0-init
+install -m 644 "$S/dom0-lifecycle" "$R/etc/xen/dom0-lifecycle"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 echo "root:x:0:" > "$R/etc/group"
 

@@ -26,6 +26,8 @@ mkroot() {  # mkroot DIR: the common skeleton
 	cp "$OUT/testinit" "$1/init"
 	# the kernel's orderly_poweroff() (xl shutdown) runs /sbin/poweroff: testinit's xl-shutdown
 	ln -s ../init "$1/sbin/poweroff"
+	# ... and orderly_reboot() (xl reboot) /sbin/reboot: the lifecycle run's second boot
+	ln -s ../init "$1/sbin/reboot"
 	mknod -m 600 "$1/dev/console" c 5 1
 }
 

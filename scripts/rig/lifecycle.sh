@@ -1,0 +1,104 @@
+#!/bin/bash
+# Usage: scripts/rig/lifecycle.sh [GUEST [KERNEL]]   (make check-lifecycle)
+#   The lifecycle run: one boot-xen.sh run (XTEST=lifecycle) in which dom0's toolstack operates
+#   the PV guest as one operates a 64-bit one, while the guest checks the outcome itself and
+#   dom0 checks its side (testinit's lifecycle mode, dom0-lifecycle):
+#     sysrq        xl sysrq GUEST m: the kernel's sysrq output in the guest's kernel log
+#     save         xl save + xl restore with work in flight (a process holding 64 MiB of a
+#                  pattern, data on xvda, a TCP echo stream to dom0, a CLOCK_MONOTONIC sampler):
+#                  all intact after, the stream carries on, timers fire
+#     migrate      xl migrate to localhost, the same checks
+#     balloon      xl mem-set to half and back: the guest's balloon and MemTotal/MemFree follow,
+#                  memory usable after
+#     vcpu         xl vcpu-set 1 and 2 with work running; the guest onlines cpu1 as udev would
+#     spinlock     pipe contention on both vCPUs; PV spinlocks in use (kick irq counts shown)
+#     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
+#     shutdown     xl shutdown: /sbin/poweroff, reason code 0
+#     destroy      a third boot, xl destroy: gone from xl list and xenstore
+#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
+#   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s), XFAULT
+#   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README).
+#   Ends with "ITEM ..." lines, the boot-xen VERDICT and "N passed, N failed"; exit 0 when all
+#   passed, 1 otherwise, 64 on bad usage.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+GUEST=${1:-i386}
+case $GUEST in
+i386) KERNEL=${2:-$REPO/build/kernel-xen/vmlinux} ;;
+kernel64) KERNEL=${2:-$REPO/build/kernel64/vmlinux} ;;
+pv64) KERNEL= ;;	# Debian's amd64 kernel: the 64-bit PV reference
+*) usage_error "GUEST must be i386, kernel64 or pv64, not '$GUEST'" ;;
+esac
+[ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
+export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-1500} XTEST=lifecycle
+[ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
+T0=$(date +%s)
+echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}; progress as it comes:"
+# progress: the run's own lines (dom0's actions, the guest's PASS/FAIL) as boot-xen.sh logs them
+OUTF=$(mktemp)
+"$RIG_SCRIPTS/boot-xen.sh" "$GUEST" ${KERNEL:+"$KERNEL"} > "$OUTF" 2>&1 &
+BPID=$!
+LOG=
+while kill -0 $BPID 2>/dev/null; do
+	sleep 5
+	[ -n "$LOG" ] || LOG=$(sed -n 's/^boot-xen: .*log in \(.*serial\.log\)$/\1/p' "$OUTF")
+	[ -n "$LOG" ] && [ -f "$LOG" ] || continue
+	n=$(wc -l < "$LOG")
+	sed -n "$(( ${SEEN:-0} + 1 )),${n}p" "$LOG" |
+		grep -E 'RIG: (lifecycle|PASS|FAIL|INFO|xl )|\[guest\] (PASS|FAIL|XTEST-LIFECYCLE|INFO (save|migrate|spinlock|balloon|xfault))' |
+		sed 's/^/  /'
+	SEEN=$n
+done
+wait $BPID
+rc=$?
+cat "$OUTF"
+rm -f "$OUTF"
+[ -n "$LOG" ] || LOG=$(readlink -f "$RIG/logs/boot-xen-$GUEST-latest")/serial.log
+[ -f "$LOG" ] || { echo "lifecycle: no serial log"; echo "0 passed, 1 failed"; exit 1; }
+
+# per item: its checks, PASS or FAIL (a missing check is a FAIL), and how long the item took
+lines=$(check_lines "$LOG")
+pass=0
+fail=0
+item() {  # item NAME GUEST-ITEM DOM0-ACTIONS CHECKS...
+	local name=$1 gi=$2 acts=$3 c st=PASS what="" secs="" ms a e
+	shift 3
+	for c in "$@"; do
+		if grep -qE "^FAIL $c(:|\$)" <<<"$lines"; then
+			what="$what FAIL:$c"; st=FAIL; fail=$((fail + 1))
+		elif grep -qE "^PASS $c(:|\$)" <<<"$lines"; then
+			what="$what $c"; pass=$((pass + 1))
+		else
+			what="$what MISSING:$c"; st=FAIL; fail=$((fail + 1))
+		fi
+	done
+	ms=$(sed -n "s/^TESTINIT: $gi took \([0-9]*\) ms.*/\1/p" <<<"$lines" | tail -n 1)
+	[ -z "$ms" ] || secs="guest $((ms / 1000)) s"
+	for a in $acts; do
+		e=$(sed -n "s/^lifecycle: $a handled in \([0-9]*\) s.*/\1/p" <<<"$lines" | head -n 1)
+		[ -z "$e" ] || secs="$secs${secs:+, }xl $a $e s"
+	done
+	echo "ITEM $name: $st ($what ) ${secs:+[$secs]}"
+}
+echo "--- lifecycle items ($GUEST):"
+item sysrq sysrq sysrq xl-sysrq
+item save-restore save save-restore save-dom0 save-clock save-timer save-tcp save-mem save-file
+item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
+item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-up
+item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-clock vcpu-dom0
+item spinlock spinlock "" spinlock
+item reboot - reboot xl-reboot-dom0 xl-reboot
+item shutdown - "" xl-shutdown xl-shutdown-dom0
+item destroy - destroy xl-destroy-dom0
+# FAIL lines of other names (init, lifecycle, guest-crashed, ...) count too
+other=$(grep -E '^FAIL ' <<<"$lines" | awk '{ print $2 }' | sed 's/:$//' |
+	grep -vxE "$(echo $LIFECYCLE_CHECKS | tr ' ' '|')" | sort -u)
+for c in $other; do
+	echo "ITEM other: FAIL $c: $(grep -m1 -E "^FAIL $c" <<<"$lines" | cut -c1-300)"
+	fail=$((fail + 1))
+done
+grep -E '^INFO spinlock' <<<"$lines" | sed 's/^/  /'
+echo "lifecycle: $GUEST run took $(( $(date +%s) - T0 )) s (boot-xen.sh exit $rc)"
+echo "$pass passed, $fail failed"
+[ $fail = 0 ] && [ $rc = 0 ]
