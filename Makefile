@@ -13,7 +13,7 @@ GUEST ?= i386
 KERNEL ?=
 
 .PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
-	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling check-lifecycle \
+	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling check-lifecycle htmldocs \
 	clean distclean
 
 all:
@@ -26,6 +26,7 @@ help:
 	@echo '  make check         the routine tests; ends with "N passed, N failed"'
 	@echo '  make check-lifecycle [LIFECYCLE_GUEST=i386|kernel64|pv64]  the PV guest under xl sysrq, save/'
 	@echo '                     restore, migrate, mem-set, vcpu-set, reboot, shutdown, destroy'
+	@echo '  make htmldocs      make SPHINXDIRS=arch/x86/i386 htmldocs in the tree; any warning fails'
 	@echo '  make deps          install every Debian package the project uses (root)'
 	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
 	@echo '  make quilt-env     print the line that points quilt at this repository'
@@ -54,7 +55,7 @@ help:
 	@echo '  make distclean     remove build/'
 
 deps:
-	@$(S)/deps.sh tree build export check rig
+	@$(S)/deps.sh tree build export check docs rig
 
 tree:
 	@$(S)/tree.sh
@@ -127,6 +128,10 @@ check:
 LIFECYCLE_GUEST ?= i386
 check-lifecycle: rig
 	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)
+
+# the series' documentation page through the kernel's own Sphinx build, warnings fail
+htmldocs: tree
+	@$(S)/htmldocs.sh
 
 check-tooling:
 	@$(S)/tests/tooling.sh

@@ -51,12 +51,13 @@ expect_fail() {
 	printf '%s\n' "$out" | grep -q -- "$pat" || { echo "expected the message to say: $pat"; return 1; }
 }
 
-phase deps "$S/deps.sh" tree build export check rig
+phase deps "$S/deps.sh" tree build export check docs rig
 phase tooling "$S/tests/tooling.sh"
 phase series-applies "$S/tree.sh"
 phase export "$S/export.sh"
 phase roundtrip "$S/roundtrip.sh"
 phase checkpatch "$S/checkpatch.sh"
+phase htmldocs "$S/htmldocs.sh"
 # The 32-bit Xen structures of the tree's headers, field by field, against
 # Xen's own public headers (libxen-dev); and proof that a difference is caught.
 phase abi-xen32 "$S/abi/xen-abi32.sh"

@@ -6,6 +6,7 @@
 #   build   what an i386/x86_64 kernel build needs, with ccache
 #   export  git, for the mbox and the git am check
 #   check   sparse and the rest of what 'make check' runs
+#   docs    Sphinx and graphviz, for the kernel's 'make htmldocs' (make htmldocs)
 #   rig     the Xen-in-QEMU rig (delegated to scripts/rig/deps.sh)
 #
 # Idempotent: installs only what is missing; runs 'apt-get update' once when it must.
@@ -16,13 +17,14 @@ pkgs_tree="linux-source-6.12 quilt xz-utils patch diffutils"
 pkgs_build="gcc make flex bison bc libelf-dev libssl-dev ccache cpio kmod python3 perl rsync"
 pkgs_export="git"
 pkgs_check="git sparse libxen-dev"
+pkgs_docs="python3-sphinx graphviz"
 
 missing=()
 for g in "$@"; do
 	case $g in
 	rig) continue ;;
-	tree | build | export | check) ;;
-	*) die "unknown group '$g' (tree build export check rig)" ;;
+	tree | build | export | check | docs) ;;
+	*) die "unknown group '$g' (tree build export check docs rig)" ;;
 	esac
 	v=pkgs_$g
 	for p in ${!v}; do

@@ -11,7 +11,9 @@
 #     balloon      xl mem-set to half and back: the guest's balloon and MemTotal/MemFree follow,
 #                  memory usable after
 #     vcpu         xl vcpu-set 1 and 2 with work running; the guest onlines cpu1 as udev would
-#     spinlock     pipe contention on both vCPUs; PV spinlocks in use (kick irq counts shown)
+#     spinlock     pipe contention on both vCPUs, which dom0 pins on one physical CPU so that
+#                  lock holders get preempted; PV spinlocks in use; with LOCK_EVENT_COUNTS
+#                  (make kernel-xen-debug) pv_wait/pv_kick must have been used
 #     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
@@ -87,7 +89,7 @@ item save-restore save save-restore save-dom0 save-clock save-timer save-tcp sav
 item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
 item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-up
 item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-clock vcpu-dom0
-item spinlock spinlock "" spinlock
+item spinlock spinlock "spin-pin spin-unpin" spinlock
 item reboot - reboot xl-reboot-dom0 xl-reboot
 item shutdown - "" xl-shutdown xl-shutdown-dom0
 item destroy - destroy xl-destroy-dom0
