@@ -260,6 +260,7 @@ echo "boot-xen: QEMU ran $(( $(date +%s) - T0 ))s in all; guest console in $LOGD
 # "RIG: FAIL ..." lines: verdict reports them with the guest's own FAIL lines
 qemu_outcome "$rc" "$SERIAL" 'Kernel panic|Panic on CPU|Dom0 crashed|FATAL PAGE FAULT' "dom0 said DONE"
 mapfile -t EXPECT < <(expected_checks "$GUEST" "$XTEST" "${ROOTFS_SHIM:-0}")
+SPLAT_PREFIX='[guest] '   # the guest kernel's WARN/BUG/oops/lockdep lines fail the run
 verdict "$GUEST" "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
 # (a QEMU that stopped early has shown its tail already)
 [ "$rc" != 0 ] || show_tail "$SERIAL"

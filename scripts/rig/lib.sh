@@ -153,10 +153,24 @@ check_lines() {
 	sed -E 's/^ *[0-9]+\.[0-9]+ //; s/^\[guest\] //; s/^RIG: //; s/^\(early\) //; s/ \(uptime [0-9.]*\)$//' "$1"
 }
 
+# The kernel's own reports of a bug (a WARN, BUG or oops, a lockdep splat, a hung task, list
+# corruption, a panic): one of them in the guest kernel's log fails the run, whatever its
+# checks say. SPLAT_PREFIX: what the guest's console lines start with in LOG ("[guest] " in
+# boot-xen.sh's serial log, where Xen's and dom0's lines are not the guest's; empty for a
+# native boot).
+SPLAT_RE='(WARNING: CPU: |BUG: |Oops: |Kernel panic - not syncing|UBSAN: |INFO: task .* blocked for more than|.*possible (circular|recursive) locking|.*inconsistent lock state|.*(list_add|list_del) corruption)'
+SPLAT_PREFIX=${SPLAT_PREFIX-}
+kernel_splats() {  # kernel_splats LOG: the matching lines (at most 3), without the prefix
+	local pre=${SPLAT_PREFIX//[/\\[}
+	pre=${pre//]/\\]}
+	sed -E 's/^ *[0-9]+\.[0-9]+ //' "$1" | grep -E "^$pre(\(early\) )?$SPLAT_RE" | head -n 3 |
+		cut -c$((${#SPLAT_PREFIX} + 1))-
+}
+
 # verdict NAME LOG EXPECTED...: prints "VERDICT: ..." and returns 0 (all PASS) or 1
 # A caller may set REASON first (e.g. a timeout): it is reported before the missing checks.
 verdict() {
-	local name=$1 log=$2 c missing=() fails summary
+	local name=$1 log=$2 c missing=() fails summary splats
 	shift 2
 	local lines
 	lines=$(check_lines "$log")
@@ -174,6 +188,8 @@ verdict() {
 	REASON=${REASON:-}
 	[ -n "$fails" ] && REASON="${REASON:+$REASON; }$fails"
 	[ ${#missing[@]} -gt 0 ] && REASON="${REASON:+$REASON; }no PASS for: ${missing[*]}"
+	splats=$(kernel_splats "$log" | cut -c1-160 | paste -sd'|' -)
+	[ -n "$splats" ] && REASON="${REASON:+$REASON; }FAIL kernel-splat: the guest kernel reported: $splats"
 	if [ -z "$REASON" ]; then
 		echo "VERDICT: PASS $name ($# checks passed${summary:+, $summary}) (log: $log)"
 		return 0
