@@ -51,6 +51,8 @@ help:
 	@echo '                     native in QEMU (instruction-counted); table + build/bench/native.json'
 	@echo '  make selftests-native  the x86 selftests (*_32) on kernel-xen (PARAVIRT_XXL) and'
 	@echo '                     kernel-native in qemu-system-i386, compared test by test'
+	@echo '  make selftests-xen  the same selftests on kernel-xen as a Xen PV guest against its'
+	@echo '                     native boot; a difference needs a written reason'
 	@echo '  make clean         remove kernel builds and logs (keeps tree, export, rig)'
 	@echo '  make distclean     remove build/'
 
@@ -119,6 +121,11 @@ bench-native: rig kernel kernel-native kernel-native-xxl
 .PHONY: selftests-native
 selftests-native: rig kernel kernel-native
 	@$(S)/rig/selftests-native.sh
+
+# the same 32-bit selftests on kernel-xen as a Xen PV guest against its native boot (issue 8)
+.PHONY: selftests-xen
+selftests-xen: rig kernel
+	@$(S)/rig/selftests-xen.sh
 
 check:
 	@$(S)/check.sh

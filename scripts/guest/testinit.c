@@ -36,6 +36,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <asm/ldt.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -68,6 +70,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
+#include <sys/ucontext.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1673,6 +1676,214 @@ static void run_isolated(const char *name, void (*fn)(void), int timeout_s)
 	}
 }
 
+/* ------------------------------------------------------------------------------------- */
+/* hostile: a user process tries what a PV guest kernel must not let it do (a hypercall,   */
+/* privileged instructions, kernel and hypervisor memory, bad selectors through sigreturn, */
+/* bad LDT entries, I/O ports); each try must end in the fault a user expects, and the     */
+/* kernel must stay up                                                                    */
+/* ------------------------------------------------------------------------------------- */
+
+
+#define HOSTILE_UID 65534
+#define HOSTILE_KADDR 0xc0000000ul	/* PAGE_OFFSET of a 3G/1G i386 kernel */
+#define HOSTILE_XADDR 0xf5800000ul	/* HYPERVISOR_VIRT_START of a 32-bit PV guest */
+
+static int hostile_bad_cs;	/* the selector the SIGUSR1 handler puts into the frame */
+static int hostile_seg;		/* which register: 0 CS, 1 SS, 2 DS */
+
+static void hostile_usr1(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	static const int reg[] = { REG_CS, REG_SS, REG_DS };
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[reg[hostile_seg]] = hostile_bad_cs;
+}
+
+static int hostile_ldt(int entry, unsigned long base, unsigned limit, int contents, int not_present)
+{
+	struct user_desc d = {
+		.entry_number = entry, .base_addr = base, .limit = limit, .seg_32bit = 1,
+		.contents = contents, .read_exec_only = 0, .limit_in_pages = 1,
+		.seg_not_present = not_present, .useable = 1,
+	};
+
+	return syscall(SYS_modify_ldt, 1, &d, sizeof(d));
+}
+
+/*
+ * The tries, by number; each runs in a child of its own. The outcome expected is what the
+ * native kernel gives: the signal of the fault, or none where the kernel repairs or ignores
+ * it (a bad DS is replaced on the way out; cli/sti of a task with emulated IOPL 3 is
+ * skipped) and the child exits 0. One differs under Xen, HOSTILE_IRET: natively a return
+ * to a bad CS or SS faults on the kernel's IRET, which the kernel reports as SIGILL
+ * (do_iret_error()); a PV kernel asks Xen to do the IRET, and Xen reflects the fault of its
+ * own IRET to the guest as a #GP in the user context it was returning to, so the task gets
+ * SIGSEGV, as a 32-bit task on a 64-bit PV kernel does.
+ */
+#define HOSTILE_IRET (-1)
+static void hostile_do(int n)
+{
+	volatile unsigned v = 0;
+
+	switch (n) {
+	case 0: asm volatile("int $0x82" : : "a"(0), "b"(0), "c"(0) : "memory"); break;
+	case 1: ((void (*)(void))HOSTILE_XADDR)(); break;
+	case 2: v = *(volatile unsigned *)HOSTILE_KADDR; break;
+	case 3: v = *(volatile unsigned *)(HOSTILE_KADDR + 0x1000000); break;
+	case 4: v = *(volatile unsigned *)HOSTILE_XADDR; break;
+	case 5: *(volatile unsigned *)HOSTILE_XADDR = 0; break;
+	case 6: v = *(volatile unsigned *)0xfffff000ul; break;
+	case 7: asm volatile("cli"); break;
+	case 8: asm volatile("hlt"); break;
+	case 9: asm volatile("mov %%cr3, %0" : "=r"(v)); break;
+	case 10: asm volatile("mov %0, %%cr0" : : "r"(0x80050033u)); break;
+	case 11: asm volatile("wrmsr" : : "c"(0xc0000080u), "a"(0), "d"(0)); break;
+	case 12: { unsigned a, d; asm volatile("rdmsr" : "=a"(a), "=d"(d) : "c"(0x1bu)); v = a; } break;
+	case 13: { struct { unsigned short l; unsigned b; } __attribute__((packed)) g = { 0, 0 };
+		asm volatile("lgdt %0" : : "m"(g)); } break;
+	case 14: asm volatile("wbinvd"); break;
+	case 15: asm volatile("inb $0x80, %%al" : : : "eax"); break;
+	case 16: asm volatile("clts"); break;
+	case 17: case 18: case 19: case 20: {
+		/* sigreturn with a kernel or a nonexistent selector in CS, SS or DS */
+		struct sigaction sa = { .sa_sigaction = hostile_usr1, .sa_flags = SA_SIGINFO };
+
+		hostile_seg = n == 17 || n == 18 ? 0 : n == 19 ? 1 : 2;
+		hostile_bad_cs = n == 18 ? 0x1ff3 : 0x60;
+		sigaction(SIGUSR1, &sa, NULL);
+		raise(SIGUSR1);
+		break;
+	}
+	case 21:	/* an LDT data segment over the kernel: the page tables still protect it */
+		if (hostile_ldt(0, HOSTILE_KADDR, 0xfffff, 0, 0) == 0)
+			asm volatile("mov %1, %%fs\n\tmovl %%fs:0, %0\n\tmov %2, %%fs" : "=r"(v)
+				     : "r"(7), "r"(0) : "memory");
+		else
+			_exit(10);
+		break;
+	case 22:	/* a not-present LDT entry loaded into a segment register */
+		if (hostile_ldt(1, 0, 0xfffff, 0, 1) == 0)
+			asm volatile("mov %0, %%fs" : : "r"(0xf) : "memory");
+		else
+			_exit(10);
+		break;
+	case 23:	/* a selector beyond the LDT */
+		asm volatile("mov %0, %%fs" : : "r"((200 << 3) | 7) : "memory");
+		break;
+	case 24:	/* iopl(3) as root: port access, but cli/sti still fault (emulated IOPL) */
+		if (iopl(3))
+			_exit(10);
+		asm volatile("cli");
+		break;
+	}
+	(void)v;
+	_exit(0);
+}
+
+static const struct {
+	const char *what;
+	int sig, as_user;
+} hostile_tries[] = {
+	{ "int $0x82 (the 32-bit PV hypercall gate)", SIGSEGV, 1 },
+	{ "call into the hypervisor's area (0xf5800000)", SIGSEGV, 1 },
+	{ "read kernel memory at 0xc0000000", SIGSEGV, 1 },
+	{ "read kernel memory at 0xc1000000", SIGSEGV, 1 },
+	{ "read the hypervisor's area (0xf5800000)", SIGSEGV, 1 },
+	{ "write the hypervisor's area (0xf5800000)", SIGSEGV, 1 },
+	{ "read 0xfffff000", SIGSEGV, 1 },
+	{ "cli", SIGSEGV, 1 },
+	{ "hlt", SIGSEGV, 1 },
+	{ "mov %cr3", SIGSEGV, 1 },
+	{ "mov to %cr0", SIGSEGV, 1 },
+	{ "wrmsr EFER", SIGSEGV, 1 },
+	{ "rdmsr APIC_BASE", SIGSEGV, 1 },
+	{ "lgdt", SIGSEGV, 1 },
+	{ "wbinvd", SIGSEGV, 1 },
+	{ "inb $0x80 without ioperm", SIGSEGV, 1 },
+	{ "clts", SIGSEGV, 1 },
+	{ "sigreturn to the kernel's CS (0x60)", HOSTILE_IRET, 1 },
+	{ "sigreturn to a nonexistent CS (0x1ff3)", HOSTILE_IRET, 1 },
+	{ "sigreturn with the kernel's selector in SS", HOSTILE_IRET, 1 },
+	{ "sigreturn with the kernel's selector in DS (the kernel drops it)", 0, 1 },
+	{ "LDT data segment based at 0xc0000000, read through %fs", SIGSEGV, 1 },
+	{ "not-present LDT entry into %fs", SIGBUS, 1 },
+	{ "selector beyond the LDT into %fs", SIGSEGV, 1 },
+	{ "cli after iopl(3) as root (ignored: IOPL is emulated)", 0, 0 },
+};
+
+static void check_hostile(void)
+{
+	char bad[1024] = "", buf[64];
+	size_t i, n = sizeof(hostile_tries) / sizeof(hostile_tries[0]);
+	int nbad = 0, fd, st, xen = access("/sys/hypervisor/type", F_OK) == 0;
+	long r;
+
+	for (i = 0; i < n; i++) {
+		int want = hostile_tries[i].sig;
+		pid_t pid;
+
+		if (want == HOSTILE_IRET)
+			want = xen ? SIGSEGV : SIGILL;
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			alarm(20);
+			if (hostile_tries[i].as_user && (setgid(HOSTILE_UID) || setuid(HOSTILE_UID)))
+				_exit(11);
+			hostile_do(i);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+			FAIL("hostile-user", "fork/waitpid: %s", strerror(errno));
+			return;
+		}
+		if (want ? WIFSIGNALED(st) && WTERMSIG(st) == want : WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			continue;
+		nbad++;
+		snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s: %s %d (expected %s)",
+			 nbad > 1 ? "; " : "", hostile_tries[i].what,
+			 WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+			 want ? strsignal(want) : "exit 0");
+	}
+	/* the kernel's own copies from user space refuse kernel addresses */
+	fd = open("/proc/self/mem", O_RDONLY);
+	r = fd < 0 ? -2 : pread(fd, buf, sizeof(buf), (off_t)HOSTILE_KADDR);
+	if (r >= 0) {
+		nbad++;
+		snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s/proc/self/mem read %ld bytes at 0xc0000000",
+			 nbad > 1 ? "; " : "", r);
+	}
+	if (fd >= 0)
+		close(fd);
+	fd = open("/dev/null", O_WRONLY);
+	r = write(fd, (void *)HOSTILE_KADDR, 16);
+	if (r >= 0 || errno != EFAULT) {
+		nbad++;
+		snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%swrite() from 0xc0000000: %ld (%s), not EFAULT",
+			 nbad > 1 ? "; " : "", r, strerror(errno));
+	}
+	close(fd);
+	/* iopl and ioperm as a user: EPERM */
+	if (fork() == 0) {
+		if (setgid(HOSTILE_UID) || setuid(HOSTILE_UID))
+			_exit(11);
+		_exit((iopl(3) == 0 || errno != EPERM) ? 1 : (ioperm(0x80, 1, 1) == 0 || errno != EPERM) ? 2 : 0);
+	}
+	wait(&st);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		nbad++;
+		snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%siopl/ioperm as a user: %s",
+			 nbad > 1 ? "; " : "", WIFEXITED(st) && WEXITSTATUS(st) == 1 ? "iopl(3) not EPERM" :
+			 WIFEXITED(st) && WEXITSTATUS(st) == 2 ? "ioperm not EPERM" : "child failed");
+	}
+	if (nbad)
+		FAIL("hostile-user", "%d of %zu tries did not end as expected: %s", nbad, n + 3, bad);
+	else
+		PASS("hostile-user", "%zu tries (int $0x82, a call into Xen's area, kernel and hypervisor memory, privileged instructions, bad CS/SS/DS through sigreturn, LDT entries over the kernel, not present and beyond the LDT, cli with iopl 3) each ended as on native hardware (SIGSEGV; SIGBUS for a not-present segment; for a bad CS/SS SIGILL, under Xen SIGSEGV); /proc/self/mem and write() refused kernel addresses; iopl and ioperm refused to a user",
+		     n + 3);
+}
+
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
 #define FULL "basic,net,tcp,blk,fs,smp,clock,storm,shutdown"
 
@@ -1697,6 +1908,7 @@ static int run_checks(const char *list)
 		{ "clock", "sleep-clock", check_clock, 120 },
 		{ "storm", "fork-exec-storm", check_storm, 300 },
 		{ "vdso", "vdso-pvclock", check_vdso, 120 },
+		{ "hostile", "hostile-user", check_hostile, 300 },
 	};
 	char buf[256], *save, *t;
 	size_t i;

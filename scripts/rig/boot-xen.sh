@@ -16,6 +16,10 @@
 #          i386rootfs  the same root file system with KERNEL = our i386 kernel, which has
 #                    blkfront and ext4 built in: no initramfs, the kernel mounts xvda itself
 #                    (rootwait=60)
+#          i386selftests  KERNEL = our i386 kernel with the x86 selftests initramfs
+#                    ($RIG/out/selftests.cpio.gz, mk-selftests-initramfs.sh) instead of testinit:
+#                    its runner prints "SELFTEST name: PASS|FAIL|SKIP ..." lines (selftests-xen.sh
+#                    compares them with a native boot); STX_TIMEOUT, STX_EXCLUDE as there
 #   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian; default pv32)
 #          TIMEOUT (seconds for the whole QEMU run; 600, 900 when XTEST names full, storm
 #                   or shutdown, and for *rootfs, pv32grub 240)
@@ -37,7 +41,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || usage_error "usage: boot-xen.sh pv64|pv32grub|kernel64|i386|pv64rootfs|i386rootfs [KERNEL]"
+[ $# -ge 1 ] && [ $# -le 2 ] || usage_error "usage: boot-xen.sh pv64|pv32grub|kernel64|i386|pv64rootfs|i386rootfs|i386selftests [KERNEL]"
 GUEST=$1
 KERNEL=${2:-}
 VCPUS=${VCPUS:-2}
@@ -49,7 +53,7 @@ XEN=${XEN:-pv32}
 case $GUEST in
 pv64) XTEST=${XTEST:-basic,net,blk,fs} ;;
 kernel64) XTEST=${XTEST:-basic,net,blk} ;;
-*rootfs) XTEST=${XTEST:-} ;;
+*rootfs | i386selftests) XTEST=${XTEST:-} ;;
 *) XTEST=${XTEST:-full} ;;
 esac
 # the storm and the wait for xl shutdown take minutes under TCG; a *rootfs boot 170-200 s,
@@ -71,11 +75,11 @@ pv32 | debian) ;;
 esac
 case $GUEST in
 pv64 | pv32grub | pv64rootfs) [ -z "$KERNEL" ] || usage_error "$GUEST takes no KERNEL argument" ;;
-kernel64 | i386 | i386rootfs)
+kernel64 | i386 | i386rootfs | i386selftests)
 	[ -n "$KERNEL" ] || usage_error "$GUEST needs a KERNEL argument (vmlinux or bzImage)"
 	[ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist"
 	;;
-*) usage_error "unknown GUEST '$GUEST' (pv64, pv32grub, kernel64, i386, pv64rootfs, i386rootfs)" ;;
+*) usage_error "unknown GUEST '$GUEST' (pv64, pv32grub, kernel64, i386, pv64rootfs, i386rootfs, i386selftests)" ;;
 esac
 need_rig "$OUT/xen-$XEN" "$OUT/vmlinuz-debian" "$OUT/dom0.cpio.gz" "$OUT/testinit"
 ROOTFS_IMG=
@@ -178,7 +182,7 @@ pv32grub)
 	BITS=32
 	RAMDISK=
 	;;
-kernel64 | i386 | i386rootfs)
+kernel64 | i386 | i386rootfs | i386selftests)
 	[ "$GUEST" != kernel64 ] && BITS=32
 	pick_elf "$KERNEL"
 	check_xen_kernel "$ELF" "$BITS"
@@ -189,6 +193,11 @@ kernel64 | i386 | i386rootfs)
 	fi
 	;;
 esac
+if [ "$GUEST" = i386selftests ]; then
+	need_rig "$OUT/selftests.cpio.gz"
+	RAMDISK=$OUT/selftests.cpio.gz
+	EXTRA="console=hvc0 earlyprintk=xen stx_timeout=${STX_TIMEOUT:-60}${STX_EXCLUDE:+ stx_exclude=$STX_EXCLUDE}"
+fi
 [ -z "$RAMDISK" ] || cp "$RAMDISK" "$P/guest/ramdisk"
 
 {

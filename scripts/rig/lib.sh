@@ -114,6 +114,7 @@ expected_checks() {
 	xtest=${xtest//,full,/,$XTEST_FULL,}
 	case $kind in
 	pv32grub) echo "grub32-hello"; return ;;
+	i386selftests) echo "selftests-done"; return ;;
 	*rootfs)
 		if [ "${3:-0}" = 1 ]; then
 			echo init
@@ -141,6 +142,7 @@ expected_checks() {
 		clock) echo sleep-clock ;;
 		storm) echo fork-exec-storm ;;
 		vdso) echo vdso-pvclock ;;
+		hostile) echo hostile-user ;;
 		shutdown) echo xl-shutdown; [ "$kind" != native ] && echo xl-shutdown-dom0 ;;
 		lifecycle) printf '%s\n' $LIFECYCLE_CHECKS ;;
 		*) echo "$t" ;;
@@ -178,6 +180,10 @@ verdict() {
 		if [ "$c" = grub32-hello ]; then
 			# (GRUB puts colour escapes before its lines)
 			grep -q 'XTEST-GRUB32: hello from a 32-bit PV guest' <<<"$lines" || missing+=("$c")
+		elif [ "$c" = selftests-done ]; then
+			# the selftest runner's summary and last line (selftests-xen.sh judges the tests)
+			{ grep -qE '^SELFTESTS: [0-9]+ pass' <<<"$lines" && grep -qx 'SELFTESTS-DONE' <<<"$lines"; } ||
+				missing+=("$c")
 		else
 			grep -qE "^PASS $c(:|\$)" <<<"$lines" || missing+=("$c")
 		fi
