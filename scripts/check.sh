@@ -14,6 +14,9 @@ mkdir -p "$L"
 pass=0 fail=0 skip=0
 T0=$SECONDS
 failed=()
+# the run's results, for the cover letter (export.sh): build/check-results.txt when it ends
+RESULTS=$BUILD/check-results.txt
+: >"$RESULTS.new"
 
 # phase NAME CMD...: run one check; its output goes to its log.
 phase() {
@@ -23,9 +26,11 @@ phase() {
 	"$@" >"$L/check-$name.log" 2>&1 || rc=$?
 	if [ $rc = 0 ]; then
 		printf 'PASS (%ds)\n' $((SECONDS - t0))
+		printf '  PASS %-28s %4ds\n' "$name" $((SECONDS - t0)) >>"$RESULTS.new"
 		pass=$((pass + 1))
 	else
 		printf 'FAIL (%ds, exit %d)\n' $((SECONDS - t0)) $rc
+		printf '  FAIL %-28s %4ds\n' "$name" $((SECONDS - t0)) >>"$RESULTS.new"
 		tail -n 50 "$L/check-$name.log" | sed 's/^/    | /'
 		echo "    log: $L/check-$name.log"
 		fail=$((fail + 1))
@@ -119,8 +124,14 @@ fi
 echo "[check] total time: $((SECONDS - T0))s"
 [ $fail = 0 ] || echo "[check] failed: ${failed[*]}"
 if [ $skip -gt 0 ]; then
-	echo "$pass passed, $fail failed, $skip skipped"
+	summary="$pass passed, $fail failed, $skip skipped"
 else
-	echo "$pass passed, $fail failed"
+	summary="$pass passed, $fail failed"
 fi
+{
+	echo "make check of $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '(no git)') on $(date -u +%Y-%m-%d), $((SECONDS - T0)) s: $summary"
+	cat "$RESULTS.new"
+} >"$RESULTS"
+rm -f "$RESULTS.new"
+echo "$summary"
 [ $fail = 0 ]

@@ -106,10 +106,27 @@ cover=$EXP/mail/0000-cover-letter.patch
 tmpl=$REPO/scripts/cover-letter.txt
 [ -f "$tmpl" ] || die "no cover letter template at $tmpl"
 csubj=$(sed -n '1s/^Subject: //p' "$tmpl")
-python3 - "$cover" "$tmpl" "$csubj" "$ver ($LINUX_SRC_PKG $pkgver)" <<'PY'
-import sys
-cover, tmpl, subj, base = sys.argv[1:5]
-blurb = open(tmpl).read().split("\n", 2)[2].replace("@BASE@", base).rstrip("\n")
+# @RESULTS@: the last 'make check' of this tree (build/check-results.txt); @BENCH@: the last
+# 'make bench-native' (build/bench/native.json)
+python3 - "$cover" "$tmpl" "$csubj" "$ver ($LINUX_SRC_PKG $pkgver)" "$BUILD/check-results.txt" \
+	"$BUILD/bench/native.json" <<'PY'
+import json, os, sys, textwrap
+cover, tmpl, subj, base, results, bench = sys.argv[1:7]
+if os.path.exists(results):
+    res = open(results).read().rstrip("\n")
+else:
+    res = "No 'make check' run is recorded in this tree yet."
+try:
+    b = json.load(open(bench))
+    per = ", ".join("%s %+.1f%%" % (r["name"], (r["ratio"] - 1) * 100) for r in b["results"])
+    ben = ("make bench-native (the i386 kernel on bare metal in QEMU, -icount: guest time\n"
+           "counts instructions): PARAVIRT_XXL costs %+.2f%% in the geometric mean\n"
+           "of %d microbenchmarks (%s)." % (b["overhead_percent"], len(b["results"]), per))
+    ben = textwrap.fill(ben, 72)
+except (OSError, ValueError, KeyError):
+    ben = "No 'make bench-native' run is recorded in this tree yet."
+blurb = open(tmpl).read().split("\n", 2)[2].replace("@BASE@", base)
+blurb = blurb.replace("@RESULTS@", res).replace("@BENCH@", ben).rstrip("\n")
 text = open(cover).read()
 text = text.replace("*** SUBJECT HERE ***", subj).replace("*** BLURB HERE ***", blurb)
 open(cover, "w").write(text)
