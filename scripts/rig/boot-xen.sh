@@ -60,6 +60,7 @@ esac
 # but 400-470 s was seen on a busy host
 case $GUEST,$XTEST, in
 pv32grub,*) TIMEOUT=${TIMEOUT:-240} ;;
+i386selftests,*) TIMEOUT=${TIMEOUT:-1200} ;;
 *,lifecycle,) TIMEOUT=${TIMEOUT:-1500} ;;
 *rootfs,* | *,full,* | *,storm,* | *,shutdown,*) TIMEOUT=${TIMEOUT:-900} ;;
 *) TIMEOUT=${TIMEOUT:-600} ;;
