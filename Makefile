@@ -133,7 +133,7 @@ check:
 # the lifecycle run (issue 5): xl sysrq, save/restore, migrate, mem-set, vcpu-set, PV spinlocks,
 # reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), kernel64 or pv64
 LIFECYCLE_GUEST ?= i386
-check-lifecycle: rig
+check-lifecycle: rig $(if $(filter i386,$(LIFECYCLE_GUEST)),kernel) $(if $(filter kernel64,$(LIFECYCLE_GUEST)),kernel64)
 	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)
 
 # the series' documentation page through the kernel's own Sphinx build, warnings fail
