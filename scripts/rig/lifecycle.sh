@@ -100,6 +100,12 @@ for c in $other; do
 	echo "ITEM other: FAIL $c: $(grep -m1 -E "^FAIL $c" <<<"$lines" | cut -c1-300)"
 	fail=$((fail + 1))
 done
+# a WARN/BUG/oops/lockdep report in the guest kernel's log is a failure (as in boot-xen.sh's verdict)
+splats=$(SPLAT_PREFIX='[guest] ' kernel_splats "$LOG" | cut -c1-200)
+if [ -n "$splats" ]; then
+	echo "ITEM other: FAIL kernel-splat: the guest kernel reported: $(head -n 1 <<<"$splats")"
+	fail=$((fail + 1))
+fi
 grep -E '^INFO spinlock' <<<"$lines" | sed 's/^/  /'
 echo "lifecycle: $GUEST run took $(( $(date +%s) - T0 )) s (boot-xen.sh exit $rc)"
 echo "$pass passed, $fail failed"
