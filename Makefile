@@ -25,7 +25,8 @@ help:
 	@echo '                     a boot of it under Xen in QEMU (says what is not there yet)'
 	@echo '  make check         the routine tests; ends with "N passed, N failed"'
 	@echo '  make check-lifecycle [LIFECYCLE_GUEST=i386|kernel64|pv64]  the PV guest under xl sysrq, save/'
-	@echo '                     restore, migrate, mem-set, vcpu-set, reboot, shutdown, destroy'
+	@echo '                     restore, migrate, mem-set, vcpu-set, reboot, shutdown, destroy;'
+	@echo '                     ROUNDS=N runs save and migrate N times (a soak of the suspend path)'
 	@echo '  make htmldocs      make SPHINXDIRS=arch/x86/i386 htmldocs in the tree; any warning fails'
 	@echo '  make deps          install every Debian package the project uses (root)'
 	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
@@ -131,7 +132,9 @@ check:
 	@$(S)/check.sh
 
 # the lifecycle run (issue 5): xl sysrq, save/restore, migrate, mem-set, vcpu-set, PV spinlocks,
-# reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), kernel64 or pv64
+# reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), kernel64 or pv64;
+# ROUNDS=N (environment or make variable, exported) repeats save and migrate N times
+export ROUNDS
 LIFECYCLE_GUEST ?= i386
 check-lifecycle: rig $(if $(filter i386,$(LIFECYCLE_GUEST)),kernel) $(if $(filter kernel64,$(LIFECYCLE_GUEST)),kernel64)
 	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)

@@ -2570,21 +2570,73 @@ static void lc_work_check(struct lc_work *w, const char *prefix, off_t file_off,
 }
 
 /* save/restore or migration with work in flight: PREFIX save or migrate */
-static void lc_suspend_item(const char *action, const char *prefix, off_t file_off)
+/*
+ * The kernel thread that suspends the domain (xenwatch, where the "control/shutdown" watch
+ * runs do_suspend()) onto CPU (-1: any CPU again). With it on cpu1, cpu0 idles while the
+ * suspend path shuts ticks down and starts stop_machine(): how the clockevents WARNING at
+ * xl save came about (xen-suspend-secondary-ticks-in-stop-machine.patch).
+ */
+static int lc_pin_xenwatch(int cpu, char *why, size_t len)
+{
+	char path[300], comm[32];
+	struct dirent *e;
+	cpu_set_t set;
+	pid_t pid = 0;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	while (d && !pid && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "xenwatch\n"))
+			pid = atoi(e->d_name);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	if (!pid) {
+		snprintf(why, len, "no xenwatch thread in /proc");
+		return -1;
+	}
+	CPU_ZERO(&set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+	} else {
+		CPU_SET(0, &set);
+		CPU_SET(1, &set);
+	}
+	if (sched_setaffinity(pid, sizeof(set), &set)) {
+		snprintf(why, len, "sched_setaffinity(xenwatch, pid %d, cpu %d): %s", pid, cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* SUSPEND_CPU: the vCPU xenwatch, and so the guest's suspend path, runs on */
+static void lc_suspend_item(const char *action, const char *prefix, off_t file_off, int suspend_cpu)
 {
 	struct lc_work w;
-	char detail[256], name[64];
+	char detail[256], name[64], why[160];
 	double t0;
 	int rc;
 
+	snprintf(name, sizeof(name), "%s-action", prefix);
+	if (lc_pin_xenwatch(suspend_cpu, why, sizeof(why))) {
+		FAIL(name, "cannot run the suspend on cpu%d: %s", suspend_cpu, why);
+		return;
+	}
+	printf("INFO %s: the guest's suspend runs on cpu%d (xenwatch pinned there)\n", prefix, suspend_cpu);
 	if (lc_work_start(&w, prefix, file_off))
 		return;
 	t0 = now_ms();
 	rc = lc_action(action, detail, sizeof(detail));
-	if (rc) {
-		snprintf(name, sizeof(name), "%s-action", prefix);
+	if (rc)
 		FAIL(name, "dom0 reports %s failed (rc %d): %s", action, rc, detail);
-	}
+	if (lc_pin_xenwatch(-1, why, sizeof(why)))
+		FAIL(name, "xenwatch back on both vCPUs: %s", why);
 	lc_work_check(&w, prefix, file_off, now_ms() - t0);
 }
 
@@ -3215,10 +3267,13 @@ static int reboot_main(void)
 
 static void lc_run(void)
 {
-	char state[32] = "", why[160];
+	char state[32] = "", why[160], *v = cmdline_value("xrounds");
 	unsigned long long token = 0;
-	int boot = 0, rc;
+	int boot = 0, rc, round, rounds = v ? atoi(v) : 1;
 
+	free(v);
+	if (rounds < 1)
+		rounds = 1;
 	if (lc_mark_read(&boot, state, sizeof(state), &token)) {
 		FAIL("lifecycle", "cannot read the boot marker on xvda (%s)",
 		     access("/dev/xvda", F_OK) ? "no /dev/xvda: blkfront did not connect it" : strerror(errno));
@@ -3267,8 +3322,13 @@ static void lc_run(void)
 #define LC_ITEM(name, call) do { double t_ = now_ms(); printf("TESTINIT: running %s\n", name); call; \
 	printf("TESTINIT: %s took %.0f ms\n", name, now_ms() - t_); fflush(stdout); } while (0)
 	LC_ITEM("sysrq", lc_sysrq());
-	LC_ITEM("save", lc_suspend_item("save-restore", "save", LC_FILE_OFF));
-	LC_ITEM("migrate", lc_suspend_item("migrate", "migrate", LC_FILE_OFF + (8u << 20)));
+	/* xrounds=N (boot-xen.sh ROUNDS): the suspend items N times, a soak of the suspend path */
+	for (round = 1; round <= rounds; round++) {
+		if (rounds > 1)
+			printf("INFO save: round %d of %d\n", round, rounds);
+		LC_ITEM("save", lc_suspend_item("save-restore", "save", LC_FILE_OFF, 1));
+		LC_ITEM("migrate", lc_suspend_item("migrate", "migrate", LC_FILE_OFF + (8u << 20), 0));
+	}
 	LC_ITEM("balloon", lc_balloon());
 	LC_ITEM("vcpu", lc_vcpu());
 	LC_ITEM("spinlock", lc_spinlock());

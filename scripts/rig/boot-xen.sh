@@ -28,6 +28,7 @@
 #                 shutdown, see README; *rootfs: none by default, or groups the guest
 #                 initramfs runs before switch-root (ROOTFS_SHIM=1), not blk, fs, shutdown)
 #          XFAULT (testinit's fault injection, e.g. tcp-corrupt: shows that a check can fail)
+#          ROUNDS (XTEST=lifecycle: how many times the save and migrate items run, 1-50; default 1)
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
 #                 dom0 as /dev/vda with snapshot=on, so the image itself never changes)
 #          ROOTFS_SHIM (*rootfs: 1 = through the guest initramfs and testinit's switch-root, 0 =
@@ -66,6 +67,8 @@ i386selftests,*) TIMEOUT=${TIMEOUT:-1200} ;;
 *) TIMEOUT=${TIMEOUT:-600} ;;
 esac
 XFAULT=${XFAULT:-}
+ROUNDS=${ROUNDS:-1}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
 [[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	usage_error "VCPUS, MEM and TIMEOUT must be numbers"
 [[ $XTEST =~ ^[a-z0-9,-]*$ && $XFAULT =~ ^[a-z0-9,-]*$ ]] ||
@@ -164,6 +167,7 @@ mkdir -p "$P/guest"
 cp "$OUT/testinit" "$P/guest/testinit"
 BITS=64
 EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 xtest=$XTEST xvcpus=$VCPUS${XFAULT:+ xfault=$XFAULT}"
+[ "$ROUNDS" = 1 ] || EXTRA="$EXTRA xrounds=$ROUNDS"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
 	EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}"

@@ -19,7 +19,9 @@
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
 #   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
 #   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s), XFAULT
-#   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README).
+#   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README), ROUNDS (1: run
+#   the save and migrate items that many times in the one boot, a soak of the suspend path; a
+#   FAIL in any round fails the item; TIMEOUT grows by 60 s per extra round).
 #   Ends with "ITEM ..." lines, the boot-xen VERDICT and "N passed, N failed"; exit 0 when all
 #   passed, 1 otherwise, 64 on bad usage.
 set -uo pipefail
@@ -33,10 +35,12 @@ pv64) KERNEL= ;;	# Debian's amd64 kernel: the 64-bit PV reference
 *) usage_error "GUEST must be i386, kernel64 or pv64, not '$GUEST'" ;;
 esac
 [ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
-export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-1500} XTEST=lifecycle
+ROUNDS=${ROUNDS:-1}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
+export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1)))} XTEST=lifecycle ROUNDS
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
-echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}; progress as it comes:"
+echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}, ROUNDS=$ROUNDS; progress as it comes:"
 # progress: the run's own lines (dom0's actions, the guest's PASS/FAIL) as boot-xen.sh logs them
 OUTF=$(mktemp)
 "$RIG_SCRIPTS/boot-xen.sh" "$GUEST" ${KERNEL:+"$KERNEL"} > "$OUTF" 2>&1 &

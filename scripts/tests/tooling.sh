@@ -187,5 +187,19 @@ else
 	ko run-qemu-outcomes "statuses for done/early/hang: $got, expected 0 4 124"
 fi
 
+# lifecycle.sh and boot-xen.sh refuse a bad ROUNDS before they touch QEMU: usage error, exit 64
+bad=
+for r in 0 51 x 2x; do
+	out=$(ROUNDS=$r "$SRC/scripts/rig/lifecycle.sh" i386 "$SRC/Makefile" 2>&1); rc=$?
+	[ $rc = 64 ] && grep -q "ROUNDS must be a number from 1 to 50" <<<"$out" || bad="$bad lifecycle:$r=$rc"
+	out=$(ROUNDS=$r "$SRC/scripts/rig/boot-xen.sh" i386 "$SRC/Makefile" 2>&1); rc=$?
+	[ $rc = 64 ] && grep -q "ROUNDS must be a number from 1 to 50" <<<"$out" || bad="$bad boot-xen:$r=$rc"
+done
+if [ -z "$bad" ]; then
+	ok rounds-refused
+else
+	ko rounds-refused "not refused as usage errors:$bad"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]
