@@ -2098,13 +2098,21 @@ static int lc_readline(char *buf, size_t n)
  * its side) for "DONE ACTION RC detail". Returns RC (0: dom0 did it), -1 when the control
  * connection failed; detail (may be NULL) gets the rest of the line.
  */
+static int lc_action_wait(const char *action, char *detail, size_t n);
+
 static int lc_action(const char *action, char *detail, size_t n)
+{
+	printf("XTEST-LIFECYCLE: ready for %s (boot %d step %d)\n", action, lc_boot, ++lc_step);
+	fflush(stdout);
+	return lc_action_wait(action, detail, n);
+}
+
+/* the second half of lc_action(): for an action during which the guest has work of its own */
+static int lc_action_wait(const char *action, char *detail, size_t n)
 {
 	char line[512], name[64];
 	int rc, off = 0;
 
-	printf("XTEST-LIFECYCLE: ready for %s (boot %d step %d)\n", action, lc_boot, ++lc_step);
-	fflush(stdout);
 	for (;;) {
 		if (lc_readline(line, sizeof(line))) {
 			printf("INFO lifecycle: control connection to dom0 lost waiting for %s: %s\n",
@@ -2775,6 +2783,97 @@ static double lc_balloon_settle(long long *cur, long long *tgt)
 	}
 }
 
+/*
+ * balloon-oom: with the guest ballooned down to half, a process allocates and touches memory
+ * in 1 MiB steps until the kernel stops it. The OOM killer must pick it (SIGKILL, "Out of
+ * memory: Killed process PID" in the kernel log) while a bystander holding 4 MiB of a pattern
+ * lives on with its pattern intact. xfault=lc-oom-spare: the hog stops at half of MemFree.
+ */
+static void lc_oom(long long free_kb)
+{
+	const size_t by_len = 4u << 20, step = 1u << 20;
+	size_t limit = (size_t)free_kb * 1024 * (fault("lc-oom-spare") ? 1 : 4) / 2, got = 0, i;
+	int pfd[2], by_cmd[2], st = 0, bst = 0, mib, last = 0;
+	char needle[64], *log;
+	pid_t hog, by;
+
+	if (pipe(pfd) || pipe(by_cmd)) {
+		FAIL("balloon-oom", "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	by = fork();
+	if (by == 0) {
+		unsigned char *b = malloc(by_len);
+		char c;
+
+		close(pfd[0]);
+		close(pfd[1]);
+		close(by_cmd[1]);
+		for (i = 0; b && i < by_len; i++)
+			b[i] = (unsigned char)(i * 7 + 3);
+		if (read(by_cmd[0], &c, 1) != 1)
+			_exit(2);
+		for (i = 0; b && i < by_len && b[i] == (unsigned char)(i * 7 + 3); i++)
+			;
+		_exit(!b ? 3 : i == by_len ? 0 : 1);
+	}
+	if (by < 0) {
+		FAIL("balloon-oom", "fork: %s", strerror(errno));
+		return;
+	}
+	hog = fork();
+	if (hog == 0) {
+		unsigned char *m;
+
+		close(pfd[0]);
+		close(by_cmd[0]);
+		close(by_cmd[1]);
+		for (got = 0; got < limit; got += step) {
+			m = mmap(NULL, step, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (m == MAP_FAILED)
+				_exit(3);
+			for (i = 0; i < step; i += 4096)
+				m[i] = (unsigned char)(got >> 20);
+			mib = (int)(got >> 20) + 1;
+			if (!(mib % 8) && write(pfd[1], &mib, sizeof(mib)) != sizeof(mib))
+				_exit(4);
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (hog < 0) {
+		FAIL("balloon-oom", "fork: %s", strerror(errno));
+		kill(by, SIGKILL);
+		waitpid(by, NULL, 0);
+		return;
+	}
+	/* the hog's progress, every 8 MiB: how far it got */
+	while (read(pfd[0], &mib, sizeof(mib)) == sizeof(mib))
+		last = mib;
+	close(pfd[0]);
+	waitpid(hog, &st, 0);
+	if (write(by_cmd[1], "c", 1) != 1)
+		printf("INFO balloon-oom: telling the bystander to check: %s\n", strerror(errno));
+	waitpid(by, &bst, 0);
+	close(by_cmd[0]);
+	close(by_cmd[1]);
+	log = lc_dmesg();
+	snprintf(needle, sizeof(needle), "Out of memory: Killed process %d ", (int)hog);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		FAIL("balloon-oom", "the process allocating %zu MiB (of %lld kB free) was not killed: status 0x%x, %d MiB touched",
+		     limit >> 20, free_kb, st, last);
+	else if (!log || !strstr(log, needle))
+		FAIL("balloon-oom", "the allocating process (pid %d) got SIGKILL, but the kernel log has no \"%s\"",
+		     (int)hog, needle);
+	else if (!WIFEXITED(bst) || WEXITSTATUS(bst))
+		FAIL("balloon-oom", "the bystander holding 4 MiB did not come through intact: status 0x%x", bst);
+	else
+		PASS("balloon-oom", "ballooned to half, a process allocating up to %zu MiB (%lld kB free) was killed by the OOM killer after %d-%d MiB; a bystander's 4 MiB intact, the kernel runs on",
+		     limit >> 20, free_kb, last, last + 8);
+	free(log);
+}
+
 static void lc_balloon(void)
 {
 	long long tot0 = lc_meminfo("MemTotal"), free0 = lc_meminfo("MemFree");
@@ -2804,6 +2903,8 @@ static void lc_balloon(void)
 	else
 		PASS("balloon-down", "current_kb %lld -> %lld (target_kb %lld) in %.1f s; MemTotal %lld -> %lld kB, MemFree %lld -> %lld kB",
 		     cur0, cur, tgt, ms / 1e3, tot0, tot1, free0, free1);
+	lc_oom(free1);
+	free1 = lc_meminfo("MemFree");
 
 	rc = lc_action("balloon-up", NULL, 0);
 	ms = lc_balloon_settle(&cur, &tgt);
@@ -2841,6 +2942,244 @@ static void lc_balloon(void)
 	else
 		PASS("balloon-up", "current_kb back to %lld in %.1f s; MemTotal %lld kB, MemFree %lld kB; %zu MiB (more than the %lld MiB free at half) allocated, touched, verified",
 		     cur, ms / 1e3, tot2, free2, len >> 20, free1 >> 10);
+}
+
+/* --- block device detach and attach ---------------------------------------------------- */
+
+/*
+ * blk-detach: 4 MiB of a seeded pattern on xvdb, then a writer process keeps writing further on
+ * (O_DIRECT + fdatasync) while dom0 runs xl block-detach: the writer must get an error, the disk
+ * must go, the guest runs on. blk-attach: after xl block-attach, xvdb is back and the 4 MiB
+ * written before the detach read back equal. xfault=lc-blk-nowrite: the writer stops before the
+ * detach (blk-detach fails: no error reached it).
+ */
+#define LC_BLK "/dev/xvdb"
+static void lc_blk(void)
+{
+	uint64_t seed = random_seed();
+	int fd, pfd[2], st = 0, gone = 0, res[2] = { 0, 0 }, rc;
+	unsigned char *b = NULL;
+	double t0, t_err = 0, t_ready;
+	size_t i;
+	pid_t w;
+
+	fd = open(LC_BLK, O_RDWR | O_DIRECT);
+	if (fd < 0 || posix_memalign((void **)&b, 4096, LC_FILE_LEN)) {
+		FAIL("blk-detach", "open %s: %s", LC_BLK, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (i = 0; i < LC_FILE_LEN; i++)
+		b[i] = lc_byte(seed ^ 0xb1c, i);
+	if (pwrite(fd, b, LC_FILE_LEN, 0) != LC_FILE_LEN || fsync(fd)) {
+		FAIL("blk-detach", "writing %u bytes to %s: %s", LC_FILE_LEN, LC_BLK, strerror(errno));
+		close(fd);
+		free(b);
+		return;
+	}
+	if (pipe(pfd)) {
+		FAIL("blk-detach", "pipe: %s", strerror(errno));
+		close(fd);
+		free(b);
+		return;
+	}
+	fflush(stdout);
+	w = fork();
+	if (w == 0) {	/* the writer: res = { writes done, errno of the first failure } */
+		off_t off = LC_FILE_LEN;
+
+		close(pfd[0]);
+		t0 = now_ms();
+		while (!res[1] && now_ms() - t0 < 240e3 && !(fault("lc-blk-nowrite") && res[0] >= 16)) {
+			if (pwrite(fd, b, 65536, off) != 65536 || fdatasync(fd)) {
+				res[1] = errno ? errno : EIO;
+				t_err = now_ms();
+			} else
+				res[0]++;
+			off = off + 65536 >= (off_t)(3 * LC_FILE_LEN) ? (off_t)LC_FILE_LEN : off + 65536;
+		}
+		if (write(pfd[1], res, sizeof(res)) != sizeof(res) ||
+		    write(pfd[1], &t_err, sizeof(t_err)) != sizeof(t_err))
+			_exit(2);
+		_exit(0);
+	}
+	close(pfd[1]);
+	close(fd);
+	usleep(500000);		/* the writer is under way */
+	t_ready = now_ms();
+	rc = lc_action("blk-detach", NULL, 0);
+	t0 = now_ms();
+	while (!gone && now_ms() - t0 < LC_WAIT_S * 1e3) {
+		gone = access("/sys/block/xvdb", F_OK) != 0;
+		if (!gone)
+			usleep(100000);
+	}
+	if (w < 0 || read(pfd[0], res, sizeof(res)) != sizeof(res) ||
+	    read(pfd[0], &t_err, sizeof(t_err)) != sizeof(t_err))
+		res[0] = -1;
+	close(pfd[0]);
+	if (w > 0)
+		waitpid(w, &st, 0);
+	if (rc)
+		FAIL("blk-detach", "dom0: xl block-detach failed (rc %d)", rc);
+	else if (!gone)
+		FAIL("blk-detach", "/sys/block/xvdb still there %d s after xl block-detach", LC_WAIT_S);
+	else if (res[0] < 0 || !res[1])
+		FAIL("blk-detach", "the process writing to %s got no error from the detach (%d writes done, status 0x%x)",
+		     LC_BLK, res[0], st);
+	else if (t_err < t_ready)
+		FAIL("blk-detach", "the process writing to %s got \"%s\" %.0f ms before the detach was asked for",
+		     LC_BLK, strerror(res[1]), t_ready - t_err);
+	else
+		PASS("blk-detach", "xvdb gone after xl block-detach; the process writing to it got \"%s\" %.1f s after ready, after %d writes of 64 KiB; the guest runs on",
+		     strerror(res[1]), (t_err - t_ready) / 1e3, res[0]);
+
+	rc = lc_action("blk-attach", NULL, 0);
+	t0 = now_ms();
+	fd = -1;
+	while (fd < 0 && now_ms() - t0 < LC_WAIT_S * 1e3) {
+		fd = access("/sys/block/xvdb", F_OK) ? -1 : open(LC_BLK, O_RDONLY | O_DIRECT);
+		if (fd < 0)
+			usleep(100000);
+	}
+	if (rc)
+		FAIL("blk-attach", "dom0: xl block-attach failed (rc %d)", rc);
+	else if (fd < 0)
+		FAIL("blk-attach", "no usable %s %d s after xl block-attach: %s", LC_BLK, LC_WAIT_S, strerror(errno));
+	else if (pread_all(fd, b, LC_FILE_LEN, 0))
+		FAIL("blk-attach", "reading %u bytes of %s after the attach: %s", LC_FILE_LEN, LC_BLK, strerror(errno));
+	else {
+		for (i = 0; i < LC_FILE_LEN && b[i] == lc_byte(seed ^ 0xb1c, i); i++)
+			;
+		if (i != LC_FILE_LEN)
+			FAIL("blk-attach", "%s after the attach differs from the data written before the detach at byte %zu",
+			     LC_BLK, i);
+		else
+			PASS("blk-attach", "xvdb back %.1f s after xl block-attach; the %u bytes written before the detach read back equal (O_DIRECT)",
+			     (now_ms() - t0) / 1e3, LC_FILE_LEN);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(b);
+}
+
+/* --- network detach and attach ----------------------------------------------------------- */
+
+/* 64 KiB through a new connection to dom0's echo server, every byte back equal; 0 or -1 */
+static int lc_echo_once(char *why, size_t n)
+{
+	static unsigned char out[65536], in[65536];
+	size_t got = 0;
+	ssize_t r;
+	int s = dom0_connect(LC_ECHO_PORT, why, n);
+
+	if (s < 0)
+		return -1;
+	fill_pattern(out, sizeof(out), random_seed());
+	while (got < sizeof(out)) {
+		r = write(s, out + got, sizeof(out) - got);
+		if (r <= 0) {
+			snprintf(why, n, "send: %s", r ? strerror(errno) : "wrote nothing");
+			close(s);
+			return -1;
+		}
+		got += r;
+	}
+	got = 0;
+	while (got < sizeof(in) && (r = read(s, in + got, sizeof(in) - got)) > 0)
+		got += r;
+	close(s);
+	if (got != sizeof(in) || memcmp(in, out, sizeof(in))) {
+		snprintf(why, n, "%zu of %zu bytes echoed%s", got, sizeof(in), got == sizeof(in) ? ", not equal" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * net-cycle: dom0 runs xl network-detach, waits for the guest's "net gone" line on the console,
+ * runs xl network-attach and only then answers (its answer comes over the network). The guest:
+ * eth0 goes, a connect() to dom0 fails at once (net-detach); eth0 comes back, the guest
+ * configures it as at boot, the control connection carries dom0's answer and a new connection
+ * echoes 64 KiB (net-attach). xfault=lc-net-noconfig: the guest leaves the new eth0 down.
+ */
+static void lc_net(void)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(LC_ECHO_PORT) };
+	char why[160] = "", detail[160];
+	int s, e = 0, gone = 0, back = 0, rc;
+	double t0;
+
+	inet_pton(AF_INET, DOM0_IP, &dst.sin_addr);
+	printf("XTEST-LIFECYCLE: ready for net-cycle (boot %d step %d)\n", lc_boot, ++lc_step);
+	fflush(stdout);
+	t0 = now_ms();
+	while (!gone && now_ms() - t0 < 120e3) {
+		gone = access("/sys/class/net/eth0", F_OK) != 0;
+		if (!gone)
+			usleep(100000);
+	}
+	if (gone) {
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s >= 0 && connect(s, (struct sockaddr *)&dst, sizeof(dst)))
+			e = errno;
+		if (s >= 0)
+			close(s);
+	}
+	printf("XTEST-LIFECYCLE: net gone: %s (connect to dom0: %s)\n", gone ? "eth0 unregistered" : "eth0 still there after 120 s",
+	       e ? strerror(e) : "no error");
+	fflush(stdout);
+	if (!gone)
+		FAIL("net-detach", "/sys/class/net/eth0 still there 120 s after dom0 was asked for xl network-detach");
+	else if (e != ENETUNREACH && e != EHOSTUNREACH)
+		FAIL("net-detach", "eth0 gone, but a connect() to dom0 got %s, not ENETUNREACH", e ? strerror(e) : "no error");
+	else
+		PASS("net-detach", "eth0 gone after xl network-detach %.1f s after ready; a connect() to dom0 got \"%s\" at once, the guest runs on",
+		     (now_ms() - t0) / 1e3, strerror(e));
+	t0 = now_ms();
+	while (!back && now_ms() - t0 < 120e3) {
+		back = access("/sys/class/net/eth0", F_OK) == 0;
+		if (!back)
+			usleep(100000);
+	}
+	if (!back) {
+		FAIL("net-attach", "no eth0 120 s after dom0 was asked for xl network-attach");
+		return;
+	}
+	if (fault("lc-net-noconfig"))
+		printf("INFO xfault=lc-net-noconfig: the new eth0 stays unconfigured\n");
+	else if (net_up(why, sizeof(why))) {
+		FAIL("net-attach", "eth0 back, but: %s", why);
+		return;
+	}
+	/* dom0 answers over the control connection once it sees eth0's vif again (TCP retransmits) */
+	if (fault("lc-net-noconfig")) {
+		rc = lc_echo_once(why, sizeof(why));
+		FAIL("net-attach", "eth0 back but left unconfigured: echo %s", rc ? why : "worked");
+		if (!net_up(why, sizeof(why)))	/* then as it should be, for the items after */
+			lc_action_wait("net-cycle", NULL, 0);
+		return;
+	}
+	/* bounded: with no working network the answer never comes */
+	{
+		struct timeval tv = { .tv_sec = 180 };
+
+		setsockopt(lc_ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		rc = lc_action_wait("net-cycle", detail, sizeof(detail));
+		tv.tv_sec = 0;
+		setsockopt(lc_ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	if (rc < 0)
+		FAIL("net-attach", "eth0 back and configured, but dom0's answer did not come over the control connection in 180 s");
+	else if (rc)
+		FAIL("net-attach", "dom0 reports net-cycle failed (rc %d): %s", rc, detail);
+	else if (lc_echo_once(why, sizeof(why)))
+		FAIL("net-attach", "eth0 back %.1f s after it went and configured, control connection carried on, but a new connection to dom0: %s",
+		     (now_ms() - t0) / 1e3, why);
+	else
+		PASS("net-attach", "eth0 back %.1f s after it went, configured as at boot; the control connection carried dom0's answer, a new connection echoed 64 KiB equal",
+		     (now_ms() - t0) / 1e3);
 }
 
 /* --- vCPU hotplug ---------------------------------------------------------------------- */
@@ -3332,6 +3671,8 @@ static void lc_run(void)
 	LC_ITEM("balloon", lc_balloon());
 	LC_ITEM("vcpu", lc_vcpu());
 	LC_ITEM("spinlock", lc_spinlock());
+	LC_ITEM("blk", lc_blk());
+	LC_ITEM("net", lc_net());
 	/* xl reboot: the kernel runs /sbin/reboot (reboot_main), the domain restarts */
 	printf("TESTINIT: running reboot\n");
 	printf("TESTINIT: boot 1: %d passed, %d failed\n", counts->pass, counts->fail);

@@ -100,9 +100,11 @@ XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,shutdown
 LIFECYCLE_CHECKS="xl-sysrq
 save-dom0 save-clock save-timer save-tcp save-mem save-file
 migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
-balloon-dom0 balloon-down balloon-up
+balloon-dom0 balloon-down balloon-oom balloon-up
 vcpu-down vcpu-up vcpu-clock vcpu-dom0
 spinlock
+blk-dom0 blk-detach blk-attach
+net-dom0 net-detach net-attach
 xl-reboot-dom0 xl-reboot xl-shutdown xl-shutdown-dom0 xl-destroy-dom0"
 
 # expected_checks KIND XTEST [SHIM]: the PASS names a guest kind must print (a "-dom0" name is

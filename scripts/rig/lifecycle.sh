@@ -9,11 +9,15 @@
 #                  all intact after, the stream carries on, timers fire
 #     migrate      xl migrate to localhost, the same checks
 #     balloon      xl mem-set to half and back: the guest's balloon and MemTotal/MemFree follow,
-#                  memory usable after
+#                  at half a memory hog is OOM-killed and the rest lives on, memory usable after
 #     vcpu         xl vcpu-set 1 and 2 with work running; the guest onlines cpu1 as udev would
 #     spinlock     pipe contention on both vCPUs, which dom0 pins on one physical CPU so that
 #                  lock holders get preempted; PV spinlocks in use; with LOCK_EVENT_COUNTS
 #                  (make kernel-xen-debug) pv_wait/pv_kick must have been used
+#     blk          xl block-detach of xvdb under a writing process (it must get an error, the guest
+#                  runs on), xl block-attach: the data written before the detach reads back equal
+#     net          xl network-detach (eth0 goes, a connect() fails at once), xl network-attach:
+#                  eth0 back, configured as at boot, the control connection and a new one work
 #     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
@@ -91,9 +95,11 @@ echo "--- lifecycle items ($GUEST):"
 item sysrq sysrq sysrq xl-sysrq
 item save-restore save save-restore save-dom0 save-clock save-timer save-tcp save-mem save-file
 item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
-item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-up
+item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-oom balloon-up
 item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-clock vcpu-dom0
 item spinlock spinlock "spin-pin spin-unpin" spinlock
+item blk-detach blk "blk-detach blk-attach" blk-dom0 blk-detach blk-attach
+item net-detach net net-cycle net-dom0 net-detach net-attach
 item reboot - reboot xl-reboot-dom0 xl-reboot
 item shutdown - "" xl-shutdown xl-shutdown-dom0
 item destroy - destroy xl-destroy-dom0
