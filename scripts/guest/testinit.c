@@ -2944,6 +2944,19 @@ static void lc_balloon(void)
 		     cur, ms / 1e3, tot2, free2, len >> 20, free1 >> 10);
 }
 
+/* waits up to MS for PATH to exist (WANT 1) or to be gone (WANT 0), polling every 100 ms; 1 if so */
+static int lc_wait_path(const char *path, int want, double ms)
+{
+	double t0 = now_ms();
+
+	while ((access(path, F_OK) == 0) != want) {
+		if (now_ms() - t0 >= ms)
+			return 0;
+		usleep(100000);
+	}
+	return 1;
+}
+
 /* --- block device detach and attach ---------------------------------------------------- */
 
 /*
@@ -2957,7 +2970,7 @@ static void lc_balloon(void)
 static void lc_blk(void)
 {
 	uint64_t seed = random_seed();
-	int fd, pfd[2], st = 0, gone = 0, res[2] = { 0, 0 }, rc;
+	int fd, pfd[2], st = 0, gone, res[2] = { 0, 0 }, rc;
 	unsigned char *b = NULL;
 	double t0, t_err = 0, t_ready;
 	size_t i;
@@ -3009,12 +3022,7 @@ static void lc_blk(void)
 	usleep(500000);		/* the writer is under way */
 	t_ready = now_ms();
 	rc = lc_action("blk-detach", NULL, 0);
-	t0 = now_ms();
-	while (!gone && now_ms() - t0 < LC_WAIT_S * 1e3) {
-		gone = access("/sys/block/xvdb", F_OK) != 0;
-		if (!gone)
-			usleep(100000);
-	}
+	gone = lc_wait_path("/sys/block/xvdb", 0, LC_WAIT_S * 1e3);
 	if (w < 0 || read(pfd[0], res, sizeof(res)) != sizeof(res) ||
 	    read(pfd[0], &t_err, sizeof(t_err)) != sizeof(t_err))
 		res[0] = -1;
@@ -3108,18 +3116,14 @@ static void lc_net(void)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(LC_ECHO_PORT) };
 	char why[160] = "", detail[160];
-	int s, e = 0, gone = 0, back = 0, rc;
+	int s, e = 0, gone, rc;
 	double t0;
 
 	inet_pton(AF_INET, DOM0_IP, &dst.sin_addr);
 	printf("XTEST-LIFECYCLE: ready for net-cycle (boot %d step %d)\n", lc_boot, ++lc_step);
 	fflush(stdout);
 	t0 = now_ms();
-	while (!gone && now_ms() - t0 < 120e3) {
-		gone = access("/sys/class/net/eth0", F_OK) != 0;
-		if (!gone)
-			usleep(100000);
-	}
+	gone = lc_wait_path("/sys/class/net/eth0", 0, 120e3);
 	if (gone) {
 		s = socket(AF_INET, SOCK_STREAM, 0);
 		if (s >= 0 && connect(s, (struct sockaddr *)&dst, sizeof(dst)))
@@ -3138,12 +3142,7 @@ static void lc_net(void)
 		PASS("net-detach", "eth0 gone after xl network-detach %.1f s after ready; a connect() to dom0 got \"%s\" at once, the guest runs on",
 		     (now_ms() - t0) / 1e3, strerror(e));
 	t0 = now_ms();
-	while (!back && now_ms() - t0 < 120e3) {
-		back = access("/sys/class/net/eth0", F_OK) == 0;
-		if (!back)
-			usleep(100000);
-	}
-	if (!back) {
+	if (!lc_wait_path("/sys/class/net/eth0", 1, 120e3)) {
 		FAIL("net-attach", "no eth0 120 s after dom0 was asked for xl network-attach");
 		return;
 	}
