@@ -13,7 +13,7 @@ GUEST ?= i386
 KERNEL ?=
 
 .PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
-	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling check-lifecycle htmldocs \
+	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
 	clean distclean
 
 all:
@@ -27,6 +27,11 @@ help:
 	@echo '  make check-lifecycle [LIFECYCLE_GUEST=i386|kernel64|pv64]  the PV guest under xl sysrq, save/'
 	@echo '                     restore, migrate, mem-set, vcpu-set, reboot, shutdown, destroy;'
 	@echo '                     ROUNDS=N runs save and migrate N times (a soak of the suspend path)'
+	@echo '  make check-stress [KERNEL=path] [STRESS=600]  stress-ng in the Debian i386 root file system'
+	@echo '                     for STRESS s of guest time (default: the debug kernel, 1 GiB); a'
+	@echo '                     kernel warning in the meantime fails it'
+	@echo '  make check-long    the hardening run: selftests, hostile userspace, the debug kernel,'
+	@echo '                     lifecycle with faults, detach/attach, OOM, stress (an hour and more)'
 	@echo '  make htmldocs      make SPHINXDIRS=arch/x86/i386 htmldocs in the tree; any warning fails'
 	@echo '  make deps          install every Debian package the project uses (root)'
 	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
@@ -138,6 +143,15 @@ export ROUNDS
 LIFECYCLE_GUEST ?= i386
 check-lifecycle: rig $(if $(filter i386,$(LIFECYCLE_GUEST)),kernel) $(if $(filter kernel64,$(LIFECYCLE_GUEST)),kernel64)
 	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)
+
+# stress-ng (issue 8) in the Debian i386 root file system, on the debug kernel by default
+export STRESS
+check-stress: rig rootfs-i386 $(if $(KERNEL),,kernel-xen-debug)
+	@STRESS=$${STRESS:-600} MEM=$${MEM:-1024} $(S)/rig/boot-xen.sh i386rootfs $(or $(KERNEL),$(B)/kernel-xen-debug/vmlinux)
+
+# everything issue 8 asks for, an hour and more of TCG: scripts/check-long.sh
+check-long:
+	@$(S)/check-long.sh
 
 # the series' documentation page through the kernel's own Sphinx build, warnings fail
 htmldocs: tree

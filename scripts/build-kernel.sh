@@ -18,6 +18,12 @@
 # fragments ask for is checked in the result: an option that Kconfig dropped is
 # an error that names it. Builds take a machine-wide lock (one build at a time).
 # Log: build/logs/kernel-KIND.log.
+#
+# LINT=FILE.c... (check-bisect): no configuration or build; those of these C
+# files that the configured build in OUT compiles are compiled again with
+# sparse (C=2) and W=1, and the warnings are printed, sorted, without their line
+# and column numbers, after a line "== OBJECTS" (a diff of the runs before and
+# after a patch is then the warnings it added).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -58,6 +64,25 @@ mk() {
 	make -C "$src" O="$out" ARCH=$arch -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" \
 		KBUILD_BUILD_USER=xen-i386 KBUILD_BUILD_HOST=build "$@"
 }
+
+if [ -n "${LINT:-}" ]; then
+	[ -f "$out/.config" ] || die "LINT: $out is not configured"
+	"$REPO/scripts/deps.sh" check
+	objs=()
+	for f in $LINT; do
+		case $f in *.c) ;; *) die "LINT: $f is not a C file" ;; esac
+		# only what this configuration builds
+		[ ! -f "$out/${f%.c}.o" ] || objs+=("${f%.c}.o")
+	done
+	echo "== ${objs[*]:-(none of them built here)}"
+	[ ${#objs[@]} -gt 0 ] || exit 0
+	(
+		flock 9
+		mk C=2 W=1 "${objs[@]}" 2>&1 || echo "build: error: the sparse/W=1 build failed"
+	) 9>"$BUILD_LOCK" | grep -E '(warning|error):' |
+		sed -E "s|^$src/||; s|^\.\./||; s/:[0-9]+:[0-9]+: /: /; s/:[0-9]+: /: /" | LC_ALL=C sort -u
+	exit 0
+fi
 
 # Configure when the fragments (or the tree's Kconfig files) changed.
 cfghash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)

@@ -7,54 +7,10 @@
 # cannot run yet, with the reason). Logs: build/logs/check-<phase>.log.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check-lib.sh"
 
 S=$REPO/scripts
-L=$BUILD/logs
-mkdir -p "$L"
-pass=0 fail=0 skip=0
-T0=$SECONDS
-failed=()
-# the run's results, for the cover letter (export.sh): build/check-results.txt when it ends
-RESULTS=$BUILD/check-results.txt
-: >"$RESULTS.new"
-
-# phase NAME CMD...: run one check; its output goes to its log.
-phase() {
-	local name=$1 t0=$SECONDS rc=0
-	shift
-	printf '[check] %-28s ... ' "$name"
-	"$@" >"$L/check-$name.log" 2>&1 || rc=$?
-	if [ $rc = 0 ]; then
-		printf 'PASS (%ds)\n' $((SECONDS - t0))
-		printf '  PASS %-28s %4ds\n' "$name" $((SECONDS - t0)) >>"$RESULTS.new"
-		pass=$((pass + 1))
-	else
-		printf 'FAIL (%ds, exit %d)\n' $((SECONDS - t0)) $rc
-		printf '  FAIL %-28s %4ds\n' "$name" $((SECONDS - t0)) >>"$RESULTS.new"
-		tail -n 50 "$L/check-$name.log" | sed 's/^/    | /'
-		echo "    log: $L/check-$name.log"
-		fail=$((fail + 1))
-		failed+=("$name")
-	fi
-	return $rc
-}
-skipped() {
-	printf '[check] %-28s ... SKIP: %s\n' "$1" "$2"
-	skip=$((skip + 1))
-}
-
-# expect_fail CODE PATTERN CMD...: CMD must fail with exit CODE and say PATTERN.
-expect_fail() {
-	local code=$1 pat=$2 rc=0 out
-	shift 2
-	out=$("$@" 2>&1) || rc=$?
-	printf '%s\n' "$out"
-	if [ $rc != "$code" ]; then
-		echo "expected exit $code, got $rc"
-		return 1
-	fi
-	printf '%s\n' "$out" | grep -q -- "$pat" || { echo "expected the message to say: $pat"; return 1; }
-}
+check_begin check
 
 phase deps "$S/deps.sh" tree build export check docs rig
 phase tooling "$S/tests/tooling.sh"
@@ -121,17 +77,4 @@ else
 	skipped boot-xen-i386 "Kconfig.xen does not ask for CONFIG_XEN_PV yet (the series does not provide it on i386)"
 fi
 
-echo "[check] total time: $((SECONDS - T0))s"
-[ $fail = 0 ] || echo "[check] failed: ${failed[*]}"
-if [ $skip -gt 0 ]; then
-	summary="$pass passed, $fail failed, $skip skipped"
-else
-	summary="$pass passed, $fail failed"
-fi
-{
-	echo "make check of $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '(no git)') on $(date -u +%Y-%m-%d), $((SECONDS - T0)) s: $summary"
-	cat "$RESULTS.new"
-} >"$RESULTS"
-rm -f "$RESULTS.new"
-echo "$summary"
-[ $fail = 0 ]
+check_end

@@ -31,6 +31,9 @@
 #          ROUNDS (XTEST=lifecycle: how many times the save and migrate items run, 1-50; default 1)
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
 #                 dom0 as /dev/vda with snapshot=on, so the image itself never changes)
+#          STRESS (*rootfs: SECONDS of Debian's stress-ng in the guest after its checks, with
+#                 rootfs-stress and rootfs-klog, see scripts/guest/xtest-rootfs; TIMEOUT then
+#                 defaults to 900 + 2 x SECONDS)
 #          ROOTFS_SHIM (*rootfs: 1 = through the guest initramfs and testinit's switch-root, 0 =
 #                 no initramfs; default 1 for pv64rootfs, 0 for i386rootfs)
 #          QCPU (QEMU -cpu, default max,-smap)
@@ -57,13 +60,16 @@ kernel64) XTEST=${XTEST:-basic,net,blk} ;;
 *rootfs | i386selftests) XTEST=${XTEST:-} ;;
 *) XTEST=${XTEST:-full} ;;
 esac
+STRESS=${STRESS:-}
+[[ $STRESS =~ ^([1-9][0-9]*)?$ ]] || usage_error "STRESS must be a number of seconds (1 or more)"
 # the storm and the wait for xl shutdown take minutes under TCG; a *rootfs boot 170-200 s,
 # but 400-470 s was seen on a busy host
 case $GUEST,$XTEST, in
 pv32grub,*) TIMEOUT=${TIMEOUT:-240} ;;
 i386selftests,*) TIMEOUT=${TIMEOUT:-1200} ;;
 *,lifecycle,) TIMEOUT=${TIMEOUT:-1500} ;;
-*rootfs,* | *,full,* | *,storm,* | *,shutdown,*) TIMEOUT=${TIMEOUT:-900} ;;
+*rootfs,*) TIMEOUT=${TIMEOUT:-$((900 + 2 * ${STRESS:-0}))} ;;
+*,full,* | *,storm,* | *,shutdown,*) TIMEOUT=${TIMEOUT:-900} ;;
 *) TIMEOUT=${TIMEOUT:-600} ;;
 esac
 XFAULT=${XFAULT:-}
@@ -71,6 +77,7 @@ ROUNDS=${ROUNDS:-1}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
 [[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	usage_error "VCPUS, MEM and TIMEOUT must be numbers"
+[ -z "$STRESS" ] || case $GUEST in *rootfs) ;; *) usage_error "STRESS runs in the root file system: GUEST i386rootfs or pv64rootfs, not $GUEST" ;; esac
 [[ $XTEST =~ ^[a-z0-9,-]*$ && $XFAULT =~ ^[a-z0-9,-]*$ ]] ||
 	usage_error "XTEST and XFAULT are comma-separated names"
 case $XEN in
@@ -170,7 +177,7 @@ EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 xtest=$XTEST xvcpus=$V
 [ "$ROUNDS" = 1 ] || EXTRA="$EXTRA xrounds=$ROUNDS"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
-	EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}"
+	EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}${STRESS:+ xstress=$STRESS}"
 	# without an initramfs the kernel must wait for blkfront to find xvda: rootwait=60 (6.5+;
 	# testinit waits 30 s itself), so a kernel without blkfront panics in a minute, not hangs
 	[ "$ROOTFS_SHIM" = 1 ] || { RAMDISK=; EXTRA="$EXTRA rootwait=60"; }
@@ -274,6 +281,7 @@ echo "boot-xen: QEMU ran $(( $(date +%s) - T0 ))s in all; guest console in $LOGD
 # "RIG: FAIL ..." lines: verdict reports them with the guest's own FAIL lines
 qemu_outcome "$rc" "$SERIAL" 'Kernel panic|Panic on CPU|Dom0 crashed|FATAL PAGE FAULT' "dom0 said DONE"
 mapfile -t EXPECT < <(expected_checks "$GUEST" "$XTEST" "${ROOTFS_SHIM:-0}")
+[ -z "$STRESS" ] || EXPECT+=(rootfs-stress rootfs-klog)
 SPLAT_PREFIX='[guest] '   # the guest kernel's WARN/BUG/oops/lockdep lines fail the run
 verdict "$GUEST" "$SERIAL" "${EXPECT[@]}" && exit $EX_PASS
 # (a QEMU that stopped early has shown its tail already)

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Usage: scripts/rig/mk-debian-i386-rootfs.sh [--no-hook]
 #   Makes the rig's Debian i386 root file system: `debootstrap --arch=i386 --variant=minbase
-#   bookworm` from the Debian mirror the host's apt uses, as a raw ext4 image, plus the test
-#   hook scripts/guest/xtest-rootfs as /sbin/xtest-rootfs. boot-xen.sh boots it as a guest's
+#   --include=stress-ng bookworm` from the Debian mirror the host's apt uses, as a raw ext4
+#   image, plus the test hook scripts/guest/xtest-rootfs as /sbin/xtest-rootfs (stress-ng, with
+#   the libraries it needs, is Debian's i386 build: the hook runs it when the kernel command
+#   line asks for xstress=SECONDS, see boot-xen.sh's STRESS). boot-xen.sh boots it as a guest's
 #   xvda (GUEST pv64rootfs, i386rootfs) with root=/dev/xvda rw init=/sbin/xtest-rootfs.
 #   Prints the image's path last; $RIG/out/debian-i386-rootfs.img links to it.
 #   --no-hook   the image without /sbin/xtest-rootfs ($RIG/out/debian-i386-rootfs-nohook.img):
@@ -91,7 +93,7 @@ if [ -f "$lists" ]; then
 fi
 [ -n "$KEY" ] || KEY=d$(date -u +%Y%m%d)
 # RECIPE: bump it when the way the base image is made changes (old cached images then go)
-RECIPE=r2
+RECIPE=r3
 NAME=debian-$SUITE-i386-minbase-$KEY-$RECIPE
 BASE=$CACHE/$NAME.img
 echo "rootfs: $SUITE i386 minbase from $MIRROR; archive state $KEY"
@@ -122,10 +124,15 @@ echo "XTEST-STAGE2: debootstrap --second-stage (uptime $(cut -d" " -f1 /proc/upt
 /debootstrap/debootstrap --second-stage
 rc=$?
 [ -r /proc/self/stat ] || mount -t proc proc /proc
+# the stress run of the debug kernel needs stress-ng (--include) to run here
+if [ $rc = 0 ] && ! sv=$(stress-ng --version 2>&1); then
+	echo "XTEST-STAGE2: stress-ng does not run: $sv"
+	rc=1
+fi
 if [ $rc = 0 ]; then
 	rm -rf /var/cache/apt/archives/*.deb /var/cache/apt/*.bin /var/lib/apt/lists/* /var/log/bootstrap.log
 	mkdir -p /var/lib/apt/lists/partial
-	echo "XTEST-STAGE2: second stage ok: $(grep -c "^Package:" /var/lib/dpkg/status) packages, Debian $(cat /etc/debian_version) $(dpkg --print-architecture)"
+	echo "XTEST-STAGE2: second stage ok: $(grep -c "^Package:" /var/lib/dpkg/status) packages, Debian $(cat /etc/debian_version) $(dpkg --print-architecture), $sv"
 else
 	echo "XTEST-STAGE2: second stage FAILED with status $rc; last lines of its log:"
 	tail -n 30 /debootstrap/debootstrap.log
@@ -169,9 +176,9 @@ if [ ! -s "$BASE" ]; then
 		'retry_connrefused = on' > "$WORK/wgetrc"
 	# (--cache-dir keeps the .debs: a failed or repeated run downloads only what is new)
 	mkdir -p "$CACHE/debs-$SUITE-i386"
-	echo "rootfs: [1/3] debootstrap --foreign --arch=i386 --variant=minbase $SUITE ..."
+	echo "rootfs: [1/3] debootstrap --foreign --arch=i386 --variant=minbase --include=stress-ng $SUITE ..."
 	s=$(date +%s)
-	if ! WGETRC=$WORK/wgetrc debootstrap --foreign --arch=i386 --variant=minbase \
+	if ! WGETRC=$WORK/wgetrc debootstrap --foreign --arch=i386 --variant=minbase --include=stress-ng \
 		--cache-dir="$CACHE/debs-$SUITE-i386" "$SUITE" "$WORK/tree" "$MIRROR" >>"$LOG" 2>&1; then
 		cp "$WORK/tree/debootstrap/debootstrap.log" "$RIG/logs/debootstrap.log" 2>/dev/null || true
 		die "debootstrap --foreign failed (its log: $RIG/logs/debootstrap.log)"
@@ -184,7 +191,7 @@ if [ ! -s "$BASE" ]; then
 	# the console the kernel opens for init when no initramfs mounted a devtmpfs first
 	[ -c "$t/dev/console" ] || mknod -m 600 "$t/dev/console" c 5 1
 	[ -c "$t/dev/null" ] || mknod -m 666 "$t/dev/null" c 1 3
-	printf '%s\n' "debootstrap --arch=i386 --variant=minbase $SUITE $MIRROR" "archive state: $KEY" \
+	printf '%s\n' "debootstrap --arch=i386 --variant=minbase --include=stress-ng $SUITE $MIRROR" "archive state: $KEY" \
 		"made: $(date -u +%Y-%m-%dT%H:%M:%SZ) by xen-i386 scripts/rig/mk-debian-i386-rootfs.sh" \
 		> "$t/etc/xtest-rootfs-origin"
 	printf '%s' "$STAGE2" > "$t/xtest-stage2"

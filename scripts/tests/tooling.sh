@@ -201,5 +201,22 @@ else
 	ko rounds-refused "not refused as usage errors:$bad"
 fi
 
+# boot-xen.sh and check-long.sh refuse a bad STRESS, and boot-xen.sh a STRESS for a guest
+# without the root file system that has stress-ng: usage error, exit 64, before QEMU
+bad=
+for r in 0 x 10s -1; do
+	out=$(STRESS=$r "$SRC/scripts/rig/boot-xen.sh" i386rootfs "$SRC/Makefile" 2>&1); rc=$?
+	[ $rc = 64 ] && grep -q "STRESS must be a number of seconds" <<<"$out" || bad="$bad boot-xen:$r=$rc"
+	out=$(STRESS=$r "$SRC/scripts/check-long.sh" 2>&1); rc=$?
+	[ $rc = 64 ] && grep -q "STRESS must be a number of seconds" <<<"$out" || bad="$bad check-long:$r=$rc"
+done
+out=$(STRESS=60 "$SRC/scripts/rig/boot-xen.sh" i386 "$SRC/Makefile" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "STRESS runs in the root file system" <<<"$out" || bad="$bad boot-xen:i386=$rc"
+if [ -z "$bad" ]; then
+	ok stress-refused
+else
+	ko stress-refused "not refused as usage errors:$bad"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]

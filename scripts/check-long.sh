@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/check-long.sh: 'make check-long', the hardening run (issue 8) that 'make check' has
+# only a quick part of: about an hour of TCG on 2 cores, more with cold builds.
+#
+#   selftests-xen          the tree's x86 selftests (32-bit) in the PV guest against native
+#   boot-xen-i386-hostile  the full set of guest checks with the hostile user process
+#   boot-xen-i386-debug    the same on the debug kernel (make kernel-xen-debug: lockdep,
+#                          DEBUG_VM, DEBUG_PAGEALLOC, DEBUG_LIST, KFENCE, DEBUG_ATOMIC_SLEEP)
+#   lifecycle-i386         the lifecycle run (save/restore, migrate, balloon with OOM, vCPU
+#                          hotplug, block and network detach/attach under I/O, ...)
+#   lifecycle-i386-debug   the same on the debug kernel
+#   lifecycle-faults       the lifecycle run with three faults injected: exactly their three
+#                          checks fail (the checks can fail)
+#   stress-debug           Debian's stress-ng (cpu, vm, fork, mmap, pipe, timer) for STRESS
+#                          seconds (600) of guest time on the debug kernel, 1 GiB (HIGHMEM in
+#                          use), from the Debian i386 root file system; nothing at warning level
+#                          or above in the kernel log
+# Each phase prints PASS or FAIL with its time; the last line is "N passed, N failed".
+# Logs: build/logs/check-long-<phase>.log; results: build/check-long-results.txt.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check-lib.sh"
+
+STRESS=${STRESS:-600}
+if ! [[ $STRESS =~ ^[1-9][0-9]*$ ]]; then
+	echo "check-long.sh: STRESS must be a number of seconds (1 or more), not '$STRESS'" >&2
+	exit 64
+fi
+S=$REPO/scripts
+R=$S/rig
+KX=$BUILD/kernel-xen KD=$BUILD/kernel-xen-debug
+FAULTS=lc-oom-spare,lc-blk-nowrite,lc-net-noconfig
+FAULTED="balloon-oom blk-detach net-attach"
+
+# fault_run: the lifecycle run with $FAULTS fails, and exactly the checks $FAULTED fail
+fault_run() {
+	local out rc=0 got
+	out=$(XFAULT=$FAULTS "$R/lifecycle.sh" i386 "$KX/vmlinux" 2>&1) || rc=$?
+	printf '%s\n' "$out"
+	got=$(grep -E '^ITEM ' <<<"$out" | grep -oE 'FAIL:[a-z0-9-]+' | sed 's/^FAIL://' | sort | paste -sd' ' -)
+	echo "failed checks: ${got:-none}; expected: $FAULTED; lifecycle.sh exit $rc"
+	[ "$rc" = 1 ] && [ "$got" = "$(tr ' ' '\n' <<<"$FAULTED" | sort | paste -sd' ' -)" ]
+}
+
+check_begin check-long
+phase deps "$S/deps.sh" tree build rig
+phase series-applies "$S/tree.sh"
+phase build-i386-xen "$S/build-kernel.sh" xen
+phase build-i386-xen-debug "$S/build-kernel.sh" xen-debug
+phase rig-setup "$R/setup.sh"
+phase rootfs-i386 "$R/mk-debian-i386-rootfs.sh"
+phase selftests-xen "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
+phase boot-xen-i386-hostile env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KX/vmlinux"
+phase boot-xen-i386-debug env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KD/vmlinux"
+phase lifecycle-i386 "$R/lifecycle.sh" i386 "$KX/vmlinux"
+phase lifecycle-i386-debug "$R/lifecycle.sh" i386 "$KD/vmlinux"
+phase lifecycle-faults fault_run
+phase stress-debug env STRESS="$STRESS" MEM=1024 "$R/boot-xen.sh" i386rootfs "$KD/vmlinux"
+check_end
