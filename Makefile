@@ -144,8 +144,8 @@ LIFECYCLE_GUEST ?= i386
 check-lifecycle: rig $(if $(filter i386,$(LIFECYCLE_GUEST)),kernel) $(if $(filter kernel64,$(LIFECYCLE_GUEST)),kernel64)
 	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)
 
-# stress-ng (issue 8) in the Debian i386 root file system, on the debug kernel by default
-export STRESS
+# stress-ng (issue 8) in the Debian i386 root file system, on the debug kernel by default;
+# STRESS=SECONDS (600)
 check-stress: rig rootfs-i386 $(if $(KERNEL),,kernel-xen-debug)
 	@STRESS=$${STRESS:-600} MEM=$${MEM:-1024} $(S)/rig/boot-xen.sh i386rootfs $(or $(KERNEL),$(B)/kernel-xen-debug/vmlinux)
 

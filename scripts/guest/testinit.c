@@ -2049,6 +2049,8 @@ static int poweroff_main(void)
 #define LC_ECHO_PORT 5004	/* dom0: testinit --serve echo (echoes every byte back) */
 #define LC_MARK_OFF (60u << 20)	/* the boot marker on xvda */
 #define LC_FILE_OFF (8u << 20)	/* save/migrate: a 4 MiB pattern here (+ 8 MiB for migrate) */
+#define LC_BLK_OFF (24u << 20)	/* the same for the block and network detach items */
+#define LC_VIF_OFF (32u << 20)
 #define LC_FILE_LEN (4u << 20)
 #define LC_MEM_LEN (64u << 20)	/* the memory a process holds across save/migrate */
 #define LC_CHUNK 16384		/* echo stream: bytes per send, then a pause */
@@ -2963,16 +2965,78 @@ static int lc_wait_path(const char *path, int want, double ms)
  * blk-detach: 4 MiB of a seeded pattern on xvdb, then a writer process keeps writing further on
  * (O_DIRECT + fdatasync) while dom0 runs xl block-detach: the writer must get an error, the disk
  * must go, the guest runs on. blk-attach: after xl block-attach, xvdb is back and the 4 MiB
- * written before the detach read back equal. xfault=lc-blk-nowrite: the writer stops before the
- * detach (blk-detach fails: no error reached it).
+ * written before the detach read back equal. blk-idle: then, with nothing using xvdb, a second
+ * xl block-detach and block-attach: xvdb goes and comes back, the 4 MiB read back equal again.
+ * xfault=lc-blk-nowrite: the writer stops before the detach (blk-detach fails: no error reached
+ * it).
  */
 #define LC_BLK "/dev/xvdb"
-static void lc_blk(void)
+
+/* waits (bounded) for xvdb to be usable again and reads the pattern back; 0, or -1 with why */
+static int lc_blk_readback(uint64_t seed, unsigned char *b, char *why, size_t n)
+{
+	double t0 = now_ms();
+	int fd = -1;
+	size_t i;
+
+	while (fd < 0 && now_ms() - t0 < LC_WAIT_S * 1e3) {
+		fd = access("/sys/block/xvdb", F_OK) ? -1 : open(LC_BLK, O_RDONLY | O_DIRECT);
+		if (fd < 0)
+			usleep(100000);
+	}
+	if (fd < 0) {
+		snprintf(why, n, "no usable %s %d s after xl block-attach: %s", LC_BLK, LC_WAIT_S, strerror(errno));
+		return -1;
+	}
+	if (pread_all(fd, b, LC_FILE_LEN, 0)) {
+		snprintf(why, n, "reading %u bytes of %s after the attach: %s", LC_FILE_LEN, LC_BLK, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < LC_FILE_LEN && b[i] == lc_byte(seed ^ 0xb1c, i); i++)
+		;
+	if (i != LC_FILE_LEN) {
+		snprintf(why, n, "%s after the attach differs from the data written before the detach at byte %zu",
+			 LC_BLK, i);
+		return -1;
+	}
+	return 0;
+}
+
+/* blk-idle: xl block-detach and block-attach with nothing using xvdb */
+static void lc_blk_idle(uint64_t seed, unsigned char *b)
+{
+	char why[200];
+	double t0 = now_ms();
+	int rc;
+
+	rc = lc_action("blk-detach", NULL, 0);
+	if (rc) {
+		FAIL("blk-idle", "dom0: xl block-detach of the idle xvdb failed (rc %d)", rc);
+		return;
+	}
+	if (!lc_wait_path("/sys/block/xvdb", 0, LC_WAIT_S * 1e3)) {
+		FAIL("blk-idle", "/sys/block/xvdb, idle, still there %d s after xl block-detach", LC_WAIT_S);
+		return;
+	}
+	rc = lc_action("blk-attach", NULL, 0);
+	if (rc)
+		FAIL("blk-idle", "dom0: xl block-attach after the idle detach failed (rc %d)", rc);
+	else if (lc_blk_readback(seed, b, why, sizeof(why)))
+		FAIL("blk-idle", "after the idle detach: %s", why);
+	else
+		PASS("blk-idle", "the idle xvdb gone after xl block-detach and back after block-attach in %.1f s; the %u bytes read back equal again",
+		     (now_ms() - t0) / 1e3, LC_FILE_LEN);
+}
+
+static void lc_blk_cycle(void)
 {
 	uint64_t seed = random_seed();
 	int fd, pfd[2], st = 0, gone, res[2] = { 0, 0 }, rc;
 	unsigned char *b = NULL;
 	double t0, t_err = 0, t_ready;
+	char why[200];
 	size_t i;
 	pid_t w;
 
@@ -3045,31 +3109,33 @@ static void lc_blk(void)
 
 	rc = lc_action("blk-attach", NULL, 0);
 	t0 = now_ms();
-	fd = -1;
-	while (fd < 0 && now_ms() - t0 < LC_WAIT_S * 1e3) {
-		fd = access("/sys/block/xvdb", F_OK) ? -1 : open(LC_BLK, O_RDONLY | O_DIRECT);
-		if (fd < 0)
-			usleep(100000);
-	}
-	if (rc)
+	if (rc) {
 		FAIL("blk-attach", "dom0: xl block-attach failed (rc %d)", rc);
-	else if (fd < 0)
-		FAIL("blk-attach", "no usable %s %d s after xl block-attach: %s", LC_BLK, LC_WAIT_S, strerror(errno));
-	else if (pread_all(fd, b, LC_FILE_LEN, 0))
-		FAIL("blk-attach", "reading %u bytes of %s after the attach: %s", LC_FILE_LEN, LC_BLK, strerror(errno));
-	else {
-		for (i = 0; i < LC_FILE_LEN && b[i] == lc_byte(seed ^ 0xb1c, i); i++)
-			;
-		if (i != LC_FILE_LEN)
-			FAIL("blk-attach", "%s after the attach differs from the data written before the detach at byte %zu",
-			     LC_BLK, i);
-		else
-			PASS("blk-attach", "xvdb back %.1f s after xl block-attach; the %u bytes written before the detach read back equal (O_DIRECT)",
-			     (now_ms() - t0) / 1e3, LC_FILE_LEN);
+	} else if (lc_blk_readback(seed, b, why, sizeof(why))) {
+		FAIL("blk-attach", "%s", why);
+	} else {
+		PASS("blk-attach", "xvdb back %.1f s after xl block-attach; the %u bytes written before the detach read back equal (O_DIRECT)",
+		     (now_ms() - t0) / 1e3, LC_FILE_LEN);
+		lc_blk_idle(seed, b);
 	}
-	if (fd >= 0)
-		close(fd);
 	free(b);
+}
+
+/*
+ * The block item runs with the save item's work in flight (a process holding memory, an echo
+ * stream to dom0, a clock sampler, a file on xvda): blk-mem, blk-tcp, blk-clock, blk-timer and
+ * blk-file check that the rest of the guest ran on and xvda's data is intact.
+ */
+static void lc_blk(void)
+{
+	struct lc_work w;
+	double t0;
+
+	if (lc_work_start(&w, "blk", LC_BLK_OFF))
+		return;
+	t0 = now_ms();
+	lc_blk_cycle();
+	lc_work_check(&w, "blk", LC_BLK_OFF, now_ms() - t0);
 }
 
 /* --- network detach and attach ----------------------------------------------------------- */
@@ -3112,7 +3178,7 @@ static int lc_echo_once(char *why, size_t n)
  * configures it as at boot, the control connection carries dom0's answer and a new connection
  * echoes 64 KiB (net-attach). xfault=lc-net-noconfig: the guest leaves the new eth0 down.
  */
-static void lc_net(void)
+static void lc_net_cycle(void)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(LC_ECHO_PORT) };
 	char why[160] = "", detail[160];
@@ -3179,6 +3245,24 @@ static void lc_net(void)
 	else
 		PASS("net-attach", "eth0 back %.1f s after it went, configured as at boot; the control connection carried dom0's answer, a new connection echoed 64 KiB equal",
 		     (now_ms() - t0) / 1e3);
+}
+
+/*
+ * The network item runs with the save item's work in flight: its echo stream to dom0 is the
+ * network under I/O (vif-tcp: the connection survives the vif's detach and attach, every byte
+ * echoed back equal, more of them after), and vif-mem, vif-clock, vif-timer and vif-file check
+ * the rest of the guest and xvda's data.
+ */
+static void lc_net(void)
+{
+	struct lc_work w;
+	double t0;
+
+	if (lc_work_start(&w, "vif", LC_VIF_OFF))
+		return;
+	t0 = now_ms();
+	lc_net_cycle();
+	lc_work_check(&w, "vif", LC_VIF_OFF, now_ms() - t0);
 }
 
 /* --- vCPU hotplug ---------------------------------------------------------------------- */

@@ -103,8 +103,8 @@ migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
 balloon-dom0 balloon-down balloon-oom balloon-up
 vcpu-down vcpu-up vcpu-clock vcpu-dom0
 spinlock
-blk-dom0 blk-detach blk-attach
-net-dom0 net-detach net-attach
+blk-dom0 blk-detach blk-attach blk-idle blk-clock blk-timer blk-tcp blk-mem blk-file
+net-dom0 net-detach net-attach vif-clock vif-timer vif-tcp vif-mem vif-file
 xl-reboot-dom0 xl-reboot xl-shutdown xl-shutdown-dom0 xl-destroy-dom0"
 
 # expected_checks KIND XTEST [SHIM]: the PASS names a guest kind must print (a "-dom0" name is

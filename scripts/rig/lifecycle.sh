@@ -15,9 +15,12 @@
 #                  lock holders get preempted; PV spinlocks in use; with LOCK_EVENT_COUNTS
 #                  (make kernel-xen-debug) pv_wait/pv_kick must have been used
 #     blk          xl block-detach of xvdb under a writing process (it must get an error, the guest
-#                  runs on), xl block-attach: the data written before the detach reads back equal
+#                  runs on), xl block-attach: the data written before the detach reads back equal;
+#                  then detach and attach of the idle xvdb; the save item's work in flight
+#                  throughout (memory, an echo stream, clocks, a file on xvda: all intact)
 #     net          xl network-detach (eth0 goes, a connect() fails at once), xl network-attach:
-#                  eth0 back, configured as at boot, the control connection and a new one work
+#                  eth0 back, configured as at boot, the control connection and a new one work;
+#                  the same work in flight: its echo stream to dom0 survives the detach/attach
 #     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
@@ -98,8 +101,8 @@ item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tc
 item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-oom balloon-up
 item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-clock vcpu-dom0
 item spinlock spinlock "spin-pin spin-unpin" spinlock
-item blk-detach blk "blk-detach blk-attach" blk-dom0 blk-detach blk-attach
-item net-detach net net-cycle net-dom0 net-detach net-attach
+item blk-detach blk "blk-detach blk-attach" blk-dom0 blk-detach blk-attach blk-idle blk-clock blk-timer blk-tcp blk-mem blk-file
+item net-detach net net-cycle net-dom0 net-detach net-attach vif-clock vif-timer vif-tcp vif-mem vif-file
 item reboot - reboot xl-reboot-dom0 xl-reboot
 item shutdown - "" xl-shutdown xl-shutdown-dom0
 item destroy - destroy xl-destroy-dom0
