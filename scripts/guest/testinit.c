@@ -3121,23 +3121,6 @@ static void lc_blk_cycle(void)
 	free(b);
 }
 
-/*
- * The block item runs with the save item's work in flight (a process holding memory, an echo
- * stream to dom0, a clock sampler, a file on xvda): blk-mem, blk-tcp, blk-clock, blk-timer and
- * blk-file check that the rest of the guest ran on and xvda's data is intact.
- */
-static void lc_blk(void)
-{
-	struct lc_work w;
-	double t0;
-
-	if (lc_work_start(&w, "blk", LC_BLK_OFF))
-		return;
-	t0 = now_ms();
-	lc_blk_cycle();
-	lc_work_check(&w, "blk", LC_BLK_OFF, now_ms() - t0);
-}
-
 /* --- network detach and attach ----------------------------------------------------------- */
 
 /* 64 KiB through a new connection to dom0's echo server, every byte back equal; 0 or -1 */
@@ -3248,21 +3231,22 @@ static void lc_net_cycle(void)
 }
 
 /*
- * The network item runs with the save item's work in flight: its echo stream to dom0 is the
- * network under I/O (vif-tcp: the connection survives the vif's detach and attach, every byte
- * echoed back equal, more of them after), and vif-mem, vif-clock, vif-timer and vif-file check
- * the rest of the guest and xvda's data.
+ * The block and network items run with the save item's work in flight (a process holding
+ * memory, an echo stream to dom0, a clock sampler, a file on xvda at OFF): PREFIX-mem, -tcp,
+ * -clock, -timer and -file check that the rest of the guest ran on and xvda's data is intact.
+ * For the network item ("vif") that echo stream is the network under I/O: vif-tcp checks that
+ * its one connection survived the vif's detach and attach, every byte echoed back equal.
  */
-static void lc_net(void)
+static void lc_with_work(const char *prefix, off_t off, void (*item)(void))
 {
 	struct lc_work w;
 	double t0;
 
-	if (lc_work_start(&w, "vif", LC_VIF_OFF))
+	if (lc_work_start(&w, prefix, off))
 		return;
 	t0 = now_ms();
-	lc_net_cycle();
-	lc_work_check(&w, "vif", LC_VIF_OFF, now_ms() - t0);
+	item();
+	lc_work_check(&w, prefix, off, now_ms() - t0);
 }
 
 /* --- vCPU hotplug ---------------------------------------------------------------------- */
@@ -3754,8 +3738,8 @@ static void lc_run(void)
 	LC_ITEM("balloon", lc_balloon());
 	LC_ITEM("vcpu", lc_vcpu());
 	LC_ITEM("spinlock", lc_spinlock());
-	LC_ITEM("blk", lc_blk());
-	LC_ITEM("net", lc_net());
+	LC_ITEM("blk", lc_with_work("blk", LC_BLK_OFF, lc_blk_cycle));
+	LC_ITEM("net", lc_with_work("vif", LC_VIF_OFF, lc_net_cycle));
 	/* xl reboot: the kernel runs /sbin/reboot (reboot_main), the domain restarts */
 	printf("TESTINIT: running reboot\n");
 	printf("TESTINIT: boot 1: %d passed, %d failed\n", counts->pass, counts->fail);
