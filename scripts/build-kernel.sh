@@ -79,7 +79,7 @@ if [ -n "${LINT:-}" ]; then
 	(
 		flock 9
 		mk C=2 W=1 "${objs[@]}" 2>&1 || echo "build: error: the sparse/W=1 build failed"
-	) 9>"$BUILD_LOCK" | grep -E '(warning|error):' |
+	) 9>"$BUILD_LOCK" | { grep -E '(warning|error):' || true; } |
 		sed -E "s|^$src/||; s|^\.\./||; s/:[0-9]+:[0-9]+: /: /; s/:[0-9]+: /: /" | LC_ALL=C sort -u
 	exit 0
 fi
