@@ -94,6 +94,8 @@ fi
 [ -n "$KEY" ] || KEY=d$(date -u +%Y%m%d)
 # RECIPE: bump it when the way the base image is made changes (old cached images then go)
 RECIPE=r3
+# what debootstrap installs (the base image's name says minbase; stress-ng for the stress run)
+DBS_OPTS=(--arch=i386 --variant=minbase --include=stress-ng)
 NAME=debian-$SUITE-i386-minbase-$KEY-$RECIPE
 BASE=$CACHE/$NAME.img
 echo "rootfs: $SUITE i386 minbase from $MIRROR; archive state $KEY"
@@ -176,9 +178,9 @@ if [ ! -s "$BASE" ]; then
 		'retry_connrefused = on' > "$WORK/wgetrc"
 	# (--cache-dir keeps the .debs: a failed or repeated run downloads only what is new)
 	mkdir -p "$CACHE/debs-$SUITE-i386"
-	echo "rootfs: [1/3] debootstrap --foreign --arch=i386 --variant=minbase --include=stress-ng $SUITE ..."
+	echo "rootfs: [1/3] debootstrap --foreign ${DBS_OPTS[*]} $SUITE ..."
 	s=$(date +%s)
-	if ! WGETRC=$WORK/wgetrc debootstrap --foreign --arch=i386 --variant=minbase --include=stress-ng \
+	if ! WGETRC=$WORK/wgetrc debootstrap --foreign "${DBS_OPTS[@]}" \
 		--cache-dir="$CACHE/debs-$SUITE-i386" "$SUITE" "$WORK/tree" "$MIRROR" >>"$LOG" 2>&1; then
 		cp "$WORK/tree/debootstrap/debootstrap.log" "$RIG/logs/debootstrap.log" 2>/dev/null || true
 		die "debootstrap --foreign failed (its log: $RIG/logs/debootstrap.log)"
@@ -191,7 +193,7 @@ if [ ! -s "$BASE" ]; then
 	# the console the kernel opens for init when no initramfs mounted a devtmpfs first
 	[ -c "$t/dev/console" ] || mknod -m 600 "$t/dev/console" c 5 1
 	[ -c "$t/dev/null" ] || mknod -m 666 "$t/dev/null" c 1 3
-	printf '%s\n' "debootstrap --arch=i386 --variant=minbase --include=stress-ng $SUITE $MIRROR" "archive state: $KEY" \
+	printf '%s\n' "debootstrap ${DBS_OPTS[*]} $SUITE $MIRROR" "archive state: $KEY" \
 		"made: $(date -u +%Y-%m-%dT%H:%M:%SZ) by xen-i386 scripts/rig/mk-debian-i386-rootfs.sh" \
 		> "$t/etc/xtest-rootfs-origin"
 	printf '%s' "$STAGE2" > "$t/xtest-stage2"
