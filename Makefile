@@ -55,6 +55,10 @@ help:
 	@echo '                     boot an i386 kernel in qemu-system-i386 with the test init'
 	@echo '  make bench-native  microbenchmarks: i386 with PARAVIRT_XXL against without, both'
 	@echo '                     native in QEMU (instruction-counted); table + build/bench/native.json'
+	@echo '  make bench         the benchmark suite on the i386 PV guest, the x86_64 PV guest'
+	@echo '                     (same tree) and i386 with xen_nolazy in one Xen boot, with'
+	@echo '                     hypercalls per op (xenperf), plus native i386 with and without'
+	@echo '                     PARAVIRT_XXL; instruction-counted; tables, build/bench/bench.{json,png}'
 	@echo '  make selftests-native  the x86 selftests (*_32) on kernel-xen (PARAVIRT_XXL) and'
 	@echo '                     kernel-native in qemu-system-i386, compared test by test'
 	@echo '  make selftests-xen  the same selftests on kernel-xen as a Xen PV guest against its'
@@ -123,6 +127,10 @@ boot-native: rig
 .PHONY: bench-native
 bench-native: rig kernel kernel-native kernel-native-xxl
 	@$(S)/rig/bench-native.sh
+
+.PHONY: bench
+bench: rig kernel kernel64 kernel-native kernel-native-xxl
+	@$(S)/rig/bench.sh
 
 .PHONY: selftests-native
 selftests-native: rig kernel kernel-native

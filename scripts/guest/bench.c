@@ -11,16 +11,32 @@
  *
  * then, after the last one, "BENCH-DONE". Informational lines start with "BENCH-INFO".
  * Benchmarks (one "op" each):
- *   null        syscall(SYS_getppid): the libc/vDSO entry path (SYSENTER where the kernel
- *               offers it), a syscall glibc does not cache
- *   null-int80  getppid by a raw "int $0x80"
+ *   null        a system call number no kernel implements (ENOSYS), by glibc's syscall():
+ *               the libc/vDSO entry path (SYSENTER where the kernel offers it), entry and
+ *               exit alone
+ *   null-int80  the same by a raw "int $0x80"
+ *   getppid     syscall(SYS_getppid): a real system call that glibc does not cache
  *   fork        fork + _exit(0) in the child + waitpid
  *   forkexec    fork + execve of this binary with "--exit" (exits at once) + waitpid
  *   pagefault   per page: mmap 16 MiB anonymous, write one byte of each page, munmap
  *   mmap        mmap + munmap of 1 MiB anonymous, untouched
+ *   mprotect    mprotect of 1 MiB of populated anonymous memory (256 PTEs), read-only and
+ *               read-write in turn
  *   pipe        a one-byte round trip between two processes over two pipes, both pinned to
  *               CPU 0 (sched_setaffinity), so each round trip is two context switches
  *   signal      kill(getpid(), SIGUSR1) with a handler installed: delivery + sigreturn
+ *   unpack      the macro job: fork + execve of "bench --unpack", which extracts the ustar
+ *               archive /bench/archive.tar (real source files, about 2 MiB) into /unpack,
+ *               checks every file against the archive's SHA256SUMS with its own SHA-256,
+ *               and removes the tree again
+ *
+ * Under Xen the rig's dom0 reads the hypervisor's performance counters around each timed
+ * pass: with bench_sync=xenstore the guest writes "ready <seq> <name>" to its xenstore key
+ * data/bench/state after the warmup and waits until dom0 answers with the same words in
+ * data/bench/go (dom0 has reset the counters); after the timed pass it writes "done <seq>
+ * <name>" and waits again (dom0 has read them); at the end it writes "end" and waits for the
+ * same answer before it powers off. The guest talks to xenstored through
+ * /dev/xen/xenbus (devtmpfs); the timed pass itself sees no dom0 activity.
  *
  * As PID 1 (the /init of an initramfs) it uses the initramfs's /dev/console, mounts nothing
  * but a short-lived sysfs (to report the clocksource), runs the suite in a child process (an
@@ -31,12 +47,17 @@
  * parameters as environment variables):
  *   bench_scale=F   multiply every iteration count by F (e.g. 0.1 for a quick run)
  *   bench_only=a,b  run only these benchmarks
+ *   bench_sync=xenstore  the handshake with dom0 above
  *
- * Other mode: bench --exit   exits 0 at once (the program forkexec executes).
+ * Other modes: bench --exit   exits 0 at once (the program forkexec executes);
+ *              bench --unpack ARCHIVE DIR   one round of the macro job (exit 0 if every
+ *              checksum matched).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -54,7 +75,10 @@
 #include <unistd.h>
 
 #define PF_PAGES 4096		/* pagefault: 16 MiB per mmap */
-#define MMAP_LEN (1u << 20)	/* mmap: 1 MiB */
+#define MMAP_LEN (1u << 20)	/* mmap, mprotect: 1 MiB */
+#define NR_NONE 0x3ff		/* no kernel has a system call of this number */
+#define ARCHIVE "/bench/archive.tar"
+#define UNPACK_DIR "/unpack"
 
 static const char *self_path = "/init";
 static char *const empty_env[] = { NULL };
@@ -84,7 +108,7 @@ static int b_null(long n)
 	long i;
 
 	for (i = 0; i < n; i++)
-		syscall(SYS_getppid);
+		syscall(NR_NONE);
 	return 0;
 }
 
@@ -93,7 +117,16 @@ static int b_null_int80(long n)
 	long i, r;
 
 	for (i = 0; i < n; i++)
-		asm volatile("int $0x80" : "=a"(r) : "0"((long)SYS_getppid) : "memory");
+		asm volatile("int $0x80" : "=a"(r) : "0"((long)NR_NONE) : "memory");
+	return 0;
+}
+
+static int b_getppid(long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
 	return 0;
 }
 
@@ -190,6 +223,29 @@ static int b_mmap(long n)
 	return 0;
 }
 
+static int b_mprotect(long n)
+{
+	long i;
+	char *p;
+
+	p = mmap(NULL, MMAP_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		die("mprotect: mmap");
+		return -1;
+	}
+	for (i = 0; i < (long)(MMAP_LEN / 4096); i++)
+		p[i * 4096L] = 1;
+	for (i = 0; i < n; i++) {
+		if (mprotect(p, MMAP_LEN, i & 1 ? PROT_READ | PROT_WRITE : PROT_READ)) {
+			die("mprotect");
+			munmap(p, MMAP_LEN);
+			return -1;
+		}
+	}
+	munmap(p, MMAP_LEN);
+	return 0;
+}
+
 static int b_pipe(long n)
 {
 	int ab[2], ba[2], ret = 0;
@@ -263,6 +319,406 @@ static int b_signal(long n)
 	return 0;
 }
 
+/* ---- the macro job: unpack an archive, check every file's SHA-256, remove the tree ---- */
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t ror32(uint32_t x, int r)
+{
+	return x >> r | x << (32 - r);
+}
+
+static void sha256_block(uint32_t *h, const unsigned char *p)
+{
+	uint32_t w[64], v[8], t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (; i < 64; i++)
+		w[i] = w[i - 16] + w[i - 7] +
+		       (ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ w[i - 15] >> 3) +
+		       (ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ w[i - 2] >> 10);
+	memcpy(v, h, sizeof(v));
+	for (i = 0; i < 64; i++) {
+		/* v[] = a b c d e f g h */
+		t1 = v[7] + (ror32(v[4], 6) ^ ror32(v[4], 11) ^ ror32(v[4], 25)) +
+		     ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_k[i] + w[i];
+		t2 = (ror32(v[0], 2) ^ ror32(v[0], 13) ^ ror32(v[0], 22)) +
+		     ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		memmove(v + 1, v, 7 * sizeof(v[0]));
+		v[4] += t1;
+		v[0] = t1 + t2;
+	}
+	for (i = 0; i < 8; i++)
+		h[i] += v[i];
+}
+
+/* the SHA-256 of p[0..len) as 64 lowercase hex digits */
+static void sha256_hex(const unsigned char *p, size_t len, char *hex)
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	uint64_t bits = (uint64_t)len * 8;
+	size_t i, rest = len % 64, tail_len = rest < 56 ? 64 : 128;
+	unsigned char tail[128] = { 0 };
+
+	for (i = 0; i + 64 <= len; i += 64)
+		sha256_block(h, p + i);
+	memcpy(tail, p + len - rest, rest);
+	tail[rest] = 0x80;
+	for (i = 0; i < 8; i++)
+		tail[tail_len - 1 - i] = bits >> (8 * i);
+	sha256_block(h, tail);
+	if (tail_len == 128)
+		sha256_block(h, tail + 64);
+	for (i = 0; i < 8; i++)
+		sprintf(hex + 8 * i, "%08x", h[i]);
+}
+
+/* the whole of a file, malloc()ed; NULL and errno on failure */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	unsigned char *buf = NULL;
+	size_t size = 0, n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (n == size) {
+			unsigned char *nb = realloc(buf, size = size ? 2 * size : 65536);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		r = read(fd, buf + n, size - n);
+		if (r <= 0) {
+			if (r == 0) {
+				close(fd);
+				*len = n;
+				return buf;
+			}
+			break;
+		}
+		n += r;
+	}
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+#define UNPACK_MAX 512	/* entries in the archive */
+
+/*
+ * bench --unpack ARCHIVE DIR: extract the ustar ARCHIVE (directories and regular files)
+ * under DIR, check each file SHA256SUMS names against its SHA-256 (sha256sum's format),
+ * then remove what was extracted. Exit 0 when every file listed matched and every file
+ * extracted was listed.
+ */
+static int unpack(const char *archive, const char *dir)
+{
+	static char *names[UNPACK_MAX];
+	static char is_dir[UNPACK_MAX];
+	unsigned char *tar, *data;
+	size_t len, off = 0, size, flen;
+	char name[260], hex[65], *sums, *line, *next;
+	int n = 0, checked = 0, files = 0, bad = 0, fd, i;
+
+	tar = slurp(archive, &len);
+	if (!tar) {
+		fprintf(stderr, "unpack: %s: %s\n", archive, strerror(errno));
+		return 1;
+	}
+	if (mkdir(dir, 0755) || chdir(dir)) {
+		fprintf(stderr, "unpack: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	while (off + 512 <= len && tar[off]) {
+		const char *h = (const char *)tar + off;
+
+		if (memcmp(h + 257, "ustar", 5) || n == UNPACK_MAX) {
+			fprintf(stderr, "unpack: not a ustar header at %zu, or too many entries\n", off);
+			return 1;
+		}
+		if (h[345])
+			snprintf(name, sizeof(name), "%.155s/%.100s", h + 345, h);
+		else
+			snprintf(name, sizeof(name), "%.100s", h);
+		size = strtoul(h + 124, NULL, 8);
+		off += 512;
+		if (off + size > len) {
+			fprintf(stderr, "unpack: %s: truncated archive\n", name);
+			return 1;
+		}
+		if (h[156] == '5') {
+			if (name[0] && name[strlen(name) - 1] == '/')
+				name[strlen(name) - 1] = '\0';
+			if (mkdir(name, 0755) && errno != EEXIST) {
+				fprintf(stderr, "unpack: mkdir %s: %s\n", name, strerror(errno));
+				return 1;
+			}
+			is_dir[n] = 1;
+		} else if (h[156] == '0' || h[156] == '\0') {
+			fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0 || write(fd, tar + off, size) != (ssize_t)size || close(fd)) {
+				fprintf(stderr, "unpack: %s: %s\n", name, strerror(errno));
+				return 1;
+			}
+			is_dir[n] = 0;
+			files++;
+		} else {
+			fprintf(stderr, "unpack: %s: entry type '%c' not handled\n", name, h[156]);
+			return 1;
+		}
+		names[n++] = strdup(name);
+		off += (size + 511) & ~(size_t)511;
+	}
+	free(tar);
+
+	sums = (char *)slurp("SHA256SUMS", &len);
+	if (!sums) {
+		fprintf(stderr, "unpack: SHA256SUMS: %s\n", strerror(errno));
+		return 1;
+	}
+	sums = realloc(sums, len + 1);
+	sums[len] = '\0';
+	for (line = sums; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (next - line < 67 || line[64] != ' ' || line[65] != ' ')
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(next - line - 66 - (next[-1] == '\n')),
+			 line + 66);
+		data = slurp(name, &flen);
+		if (!data) {
+			fprintf(stderr, "unpack: %s: %s\n", name, strerror(errno));
+			bad++;
+			continue;
+		}
+		sha256_hex(data, flen, hex);
+		free(data);
+		if (memcmp(hex, line, 64)) {
+			fprintf(stderr, "unpack: %s: sha256 %s, SHA256SUMS says %.64s\n", name, hex, line);
+			bad++;
+		}
+		checked++;
+	}
+	free(sums);
+	/* every file but SHA256SUMS itself must have been checked */
+	if (checked != files - 1) {
+		fprintf(stderr, "unpack: %d files extracted, %d checked\n", files, checked);
+		bad++;
+	}
+	for (i = n - 1; i >= 0; i--) {
+		if ((is_dir[i] ? rmdir(names[i]) : unlink(names[i])) && errno != ENOENT) {
+			fprintf(stderr, "unpack: remove %s: %s\n", names[i], strerror(errno));
+			bad++;
+		}
+		free(names[i]);
+	}
+	if (chdir("/") || rmdir(dir)) {
+		fprintf(stderr, "unpack: rmdir %s: %s\n", dir, strerror(errno));
+		bad++;
+	}
+	return bad ? 1 : 0;
+}
+
+static int b_unpack(long n)
+{
+	char *const argv[] = { (char *)self_path, "--unpack", ARCHIVE, UNPACK_DIR, NULL };
+	long i;
+	pid_t pid;
+
+	if (access(ARCHIVE, R_OK)) {
+		die("unpack: " ARCHIVE);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			die("unpack: fork");
+			return -1;
+		}
+		if (pid == 0) {
+			execve(self_path, argv, empty_env);
+			_exit(127);
+		}
+		if (reap(pid, "unpack: execve, or a file did not match"))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the handshake with dom0 through xenstore (bench_sync=xenstore) ---- */
+
+struct xs_hdr {
+	uint32_t type, req_id, tx_id, len;
+};
+
+enum { XS_READ = 2, XS_WATCH = 4, XS_WRITE = 11, XS_WATCH_EVENT = 15, XS_ERROR = 16 };
+
+#define XS_STATE "data/bench/state"
+#define XS_GO "data/bench/go"
+#define XS_WAIT_MS (600 * 1000)	/* how long the guest waits for dom0's answer */
+
+static int xs_fd = -1;
+static int xs_events;	/* watch events seen while waiting for a reply */
+static uint32_t xs_id;
+
+static int read_exact(int fd, void *p, size_t len)
+{
+	ssize_t r;
+
+	while (len) {
+		r = read(fd, p, len);
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		p = (char *)p + r;
+		len -= r;
+	}
+	return 0;
+}
+
+static int xs_recv(struct xs_hdr *h, char *buf, size_t size)
+{
+	if (read_exact(xs_fd, h, sizeof(*h)))
+		return -1;
+	if (h->len >= size) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (read_exact(xs_fd, buf, h->len))
+		return -1;
+	buf[h->len] = '\0';
+	return 0;
+}
+
+/* one request: the payload is path, NUL, then arg (with its NUL when arg_nul) */
+static int xs_request(uint32_t type, const char *path, const char *arg, int arg_nul,
+		      char *reply, size_t size)
+{
+	char msg[sizeof(struct xs_hdr) + 512];
+	struct xs_hdr h = { type, ++xs_id, 0, 0 };
+	size_t pl = strlen(path) + 1, al = arg ? strlen(arg) + !!arg_nul : 0;
+
+	if (pl + al > sizeof(msg) - sizeof(h)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	h.len = pl + al;
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), path, pl);
+	if (al)
+		memcpy(msg + sizeof(h) + pl, arg, al);
+	if (write(xs_fd, msg, sizeof(h) + h.len) != (ssize_t)(sizeof(h) + h.len))
+		return -1;
+	for (;;) {
+		if (xs_recv(&h, reply, size))
+			return -1;
+		if (h.type == XS_WATCH_EVENT) {
+			xs_events++;
+			continue;
+		}
+		if (h.req_id != xs_id)
+			continue;
+		if (h.type == XS_ERROR) {
+			errno = !strcmp(reply, "ENOENT") ? ENOENT : EIO;
+			return -1;
+		}
+		return 0;
+	}
+}
+
+/* wait until path holds want; the watch on it wakes us */
+static int xs_wait(const char *path, const char *want)
+{
+	struct pollfd pfd = { .fd = xs_fd, .events = POLLIN };
+	char v[512];
+	struct xs_hdr h;
+	int r;
+
+	for (;;) {
+		xs_events = 0;
+		r = xs_request(XS_READ, path, NULL, 0, v, sizeof(v));
+		if (r && errno != ENOENT)
+			return -1;
+		if (!r && !strcmp(v, want))
+			return 0;
+		if (xs_events)
+			continue;
+		r = poll(&pfd, 1, XS_WAIT_MS);
+		if (r <= 0) {
+			if (r == 0)
+				errno = ETIMEDOUT;
+			return -1;
+		}
+		if (xs_recv(&h, v, sizeof(v)))
+			return -1;
+	}
+}
+
+static int xs_open(void)
+{
+	char v[512];
+
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	xs_fd = open("/dev/xen/xenbus", O_RDWR);
+	if (xs_fd < 0) {
+		die("bench_sync=xenstore: /dev/xen/xenbus");
+		return -1;
+	}
+	if (xs_request(XS_WATCH, XS_GO, "bench", 1, v, sizeof(v))) {
+		die("bench_sync=xenstore: watch " XS_GO);
+		close(xs_fd);
+		xs_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Tell dom0 where the suite is ("ready i name", "done i name", "end") and wait for its answer
+ * (after "end" too: the guest powers off only once dom0 has seen the suite end).
+ */
+static int bench_sync(const char *what, int index, const char *name)
+{
+	char v[128], reply[512];
+
+	if (xs_fd < 0)
+		return 0;
+	if (name)
+		snprintf(v, sizeof(v), "%s %d %s", what, index, name);
+	else
+		snprintf(v, sizeof(v), "%s", what);
+	if (xs_request(XS_WRITE, XS_STATE, v, 0, reply, sizeof(reply))) {
+		die("bench_sync: write " XS_STATE);
+		return -1;
+	}
+	if (xs_wait(XS_GO, v)) {
+		die("bench_sync: no answer from dom0 in " XS_GO);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct bench {
 	const char *name;
 	int (*fn)(long n);
@@ -272,13 +728,18 @@ static const struct bench {
 } benches[] = {
 	{ "null",	b_null,		2000000, 1,	   0 },
 	{ "null-int80",	b_null_int80,	2000000, 1,	   0 },
+	{ "getppid",	b_getppid,	2000000, 1,	   0 },
 	{ "fork",	b_fork,		3000,	 1,	   0 },
 	{ "forkexec",	b_forkexec,	1000,	 1,	   0 },
 	{ "pagefault",	b_pagefault,	131072,	 PF_PAGES, 0 },
 	{ "mmap",	b_mmap,		40000,	 1,	   0 },
+	{ "mprotect",	b_mprotect,	20000,	 1,	   0 },
 	{ "pipe",	b_pipe,		40000,	 1,	   1 },
 	{ "signal",	b_signal,	80000,	 1,	   0 },
+	{ "unpack",	b_unpack,	20,	 1,	   0 },
 };
+
+#define NR_BENCHES (sizeof(benches) / sizeof(benches[0]))
 
 static int selected(const char *name)
 {
@@ -333,12 +794,14 @@ static int run_pinned(const struct bench *b, long warm, long n, uint64_t *ns)
 			die("sched_setaffinity");
 			_exit(1);
 		}
-		if (b->fn(warm))
+		if (b->fn(warm) || bench_sync("ready", b - benches, b->name))
 			_exit(1);
 		t0 = now_ns();
 		if (b->fn(n))
 			_exit(1);
 		shared[0] = now_ns() - t0;
+		if (bench_sync("done", b - benches, b->name))
+			_exit(1);
 		fflush(stdout);
 		_exit(0);
 	}
@@ -357,12 +820,14 @@ static void run(const struct bench *b)
 		if (run_pinned(b, warm, n, &ns))
 			return;
 	} else {
-		if (b->fn(warm))
+		if (b->fn(warm) || bench_sync("ready", b - benches, b->name))
 			return;
 		t0 = now_ns();
 		if (b->fn(n))
 			return;
 		ns = now_ns() - t0;
+		if (bench_sync("done", b - benches, b->name))
+			return;
 	}
 	printf("BENCH %s iterations=%ld ns_per_op=%.2f\n", b->name, n, (double)ns / n);
 	fflush(stdout);
@@ -457,9 +922,10 @@ static int run_all(void)
 	size_t i;
 
 	info();
-	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+	for (i = 0; i < NR_BENCHES; i++)
 		if (selected(benches[i].name))
 			run(&benches[i]);
+	bench_sync("end", 0, NULL);
 	return failed;
 }
 
@@ -471,6 +937,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "--exit"))
 		_exit(0);
+	if (argc == 4 && !strcmp(argv[1], "--unpack"))
+		return unpack(argv[2], argv[3]);
 	if (strchr(argv[0], '/'))
 		self_path = argv[0];
 	else if (getpid() != 1)
@@ -480,6 +948,7 @@ int main(int argc, char **argv)
 	if (v && strtod(v, NULL) > 0)
 		scale = strtod(v, NULL);
 	only = getenv("bench_only");
+	v = getenv("bench_sync");
 
 	if (getpid() != 1) {
 		run_all();
@@ -492,6 +961,12 @@ int main(int argc, char **argv)
 	 * signal rules) and a crash in it is reported rather than panicking the kernel.
 	 */
 	console();
+	if (v && !strcmp(v, "xenstore"))
+		xs_open();
+	else if (v) {
+		printf("BENCH-ERROR bench_sync=%s: only bench_sync=xenstore is known\n", v);
+		failed = 1;
+	}
 	mkdir("/sys", 0555);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	settle();

@@ -252,13 +252,7 @@ QMEM=$(( 1024 + MEM + 512 ))
 [ $QMEM -ge 2048 ] || QMEM=2048
 GWAIT=$(( TIMEOUT - 150 ))
 [ $GWAIT -ge 60 ] || GWAIT=60
-# spec-ctrl=eager-fpu: Xen restores a vCPU's FPU state when it schedules the vCPU, instead of
-# leaving CR0.TS set and restoring on the first #NM. QEMU 7.2's TCG does not raise #NM for
-# XSAVE/XSAVEOPT/XRSTOR under CR0.TS, so with Xen's lazy switching (its default on this AMD-like
-# CPU) a guest kernel's XSAVE at a task switch saved another vCPU's registers (even dom0's)
-# into its task: user processes in every domain ran on with foreign SSE registers now and then
-# (scripts/rig/README, "Solved problems")
-XENARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 spec-ctrl=eager-fpu loglvl=all guest_loglvl=all noreboot${XEN_EXTRA:+ $XEN_EXTRA}"
+XENARGS="$(xen_cmdline 2)${XEN_EXTRA:+ $XEN_EXTRA}"
 DOM0="$OUT/vmlinuz-debian console=hvc0 earlyprintk=xen loglevel=4 xrig.timeout=$GWAIT"
 INITRD="${DOM0//,/,,},${LOGDIR//,/,,}/initrd.img"   # a literal comma in -initrd is ",,"
 DRIVE=()

@@ -27,6 +27,7 @@ PKGS=(
 	iproute2 util-linux coreutils bash   # copied into dom0 for the hotplug scripts
 	debootstrap debian-archive-keyring   # the Debian i386 root file system (mk-debian-i386-rootfs.sh)
 	e2fsprogs tar                        # its ext4 image (mkfs.ext4 -d, e2fsck), its cached tarball
+	gnuplot-nox                          # make bench: the PNG chart
 )
 
 updated=0

@@ -52,6 +52,18 @@ module_closure() {
 	done
 }
 
+# xen_cmdline DOM0_VCPUS: the rig's Xen command line (boot-xen.sh, bench.sh): serial console,
+# 1 GiB for dom0, every log level.
+# spec-ctrl=eager-fpu: Xen restores a vCPU's FPU state when it schedules the vCPU, instead of
+# leaving CR0.TS set and restoring on the first #NM. QEMU 7.2's TCG does not raise #NM for
+# XSAVE/XSAVEOPT/XRSTOR under CR0.TS, so with Xen's lazy switching (its default on this AMD-like
+# CPU) a guest kernel's XSAVE at a task switch saved another vCPU's registers (even dom0's)
+# into its task: user processes in every domain ran on with foreign SSE registers now and then
+# (scripts/rig/README, "Solved problems")
+xen_cmdline() {
+	echo "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=$1 spec-ctrl=eager-fpu loglvl=all guest_loglvl=all noreboot"
+}
+
 # run_qemu LOG TIMEOUT DONE_REGEX QEMU_BINARY ARGS...
 #   Runs QEMU under `timeout`, writing its serial output to LOG with host timestamps (seconds
 #   since start). Once a line matches DONE_REGEX (extended regex), or a crash line appears,

@@ -17,7 +17,7 @@ KVER=$(cat "$OUT/kver")
 IMG=$OUT/dom0.cpio.gz
 
 stale=0
-for f in "$S/dom0-init" "$S/dom0-lifecycle" "$S/block-rig" "$0" "$X/.debs" /bin/busybox; do
+for f in "$S/dom0-init" "$S/dom0-lifecycle" "$S/dom0-bench" "$S/block-rig" "$0" "$X/.debs" /bin/busybox; do
 	[ "$IMG" -nt "$f" ] || stale=1
 done
 [ $stale = 1 ] || { echo "mk-dom0-initramfs: $IMG is up to date"; exit 0; }
@@ -55,7 +55,7 @@ XB=/usr/lib/xen-4.17/bin
 for b in xl xenstored xenconsoled xen-init-dom0 xenperf libxl-save-helper xenconsole xentop; do
 	add_bin "$X$XB/$b" "$XB/$b"
 done
-for b in xenstore xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists xenstore-chmod; do
+for b in xenstore xenstore-read xenstore-write xenstore-watch xenstore-ls xenstore-list xenstore-rm xenstore-exists xenstore-chmod; do
 	add_bin "$X/usr/bin/$b" "/usr/bin/$b"
 done
 # glibc dlopen()s libgcc_s for pthread_cancel; ldd does not show it and xl aborts without it
@@ -73,6 +73,8 @@ cp -a "$X/etc/xen/scripts" "$X/etc/xen/xl.conf" "$R/etc/xen/"
 install -m 755 "$S/block-rig" "$R/etc/xen/scripts/block-rig"
 # the lifecycle run's dom0 side (make check-lifecycle), sourced by dom0-init
 install -m 644 "$S/dom0-lifecycle" "$R/etc/xen/dom0-lifecycle"
+# make bench's dom0 side (bench.sh), sourced by dom0-init
+install -m 644 "$S/dom0-bench" "$R/etc/xen/dom0-bench"
 echo "root:x:0:0:root:/root:/bin/sh" > "$R/etc/passwd"
 echo "root:x:0:" > "$R/etc/group"
 
