@@ -218,5 +218,53 @@ else
 	ko stress-refused "not refused as usage errors:$bad"
 fi
 
+# bench --unpack, make bench's macro job, checks what it extracts: a clean archive passes; one
+# byte changed in a file gives exit 1 naming that file; a file SHA256SUMS does not list too
+if gcc -m32 -static -O2 -o "$T/bench" "$SRC/scripts/guest/bench.c" 2>"$T/bench-cc.log"; then
+	A=$T/arc
+	mkdir -p "$A/src/d"
+	printf 'alpha\n' >"$A/src/a.c"
+	head -c 70000 /dev/zero | tr '\0' 'x' >"$A/src/d/b.c"
+	mk_arc() { (cd "$A" && find src -type f | LC_ALL=C sort | xargs sha256sum >SHA256SUMS &&
+		tar --format=ustar -cf "$1" SHA256SUMS src); }
+	mk_arc "$T/good.tar"
+	printf 'y' | dd of="$A/src/d/b.c" bs=1 seek=65600 conv=notrunc 2>/dev/null
+	(cd "$A" && tar --format=ustar -cf "$T/bad.tar" SHA256SUMS src)
+	printf 'extra\n' >"$A/src/c.c"
+	(cd "$A" && tar --format=ustar -cf "$T/extra.tar" SHA256SUMS src)
+	got=
+	for a in good bad extra; do
+		out=$(cd "$T" && ./bench --unpack "$T/$a.tar" "$T/unpack-$a" 2>&1); rc=$?
+		got="$got $a=$rc"
+		[ ! -e "$T/unpack-$a" ] || got="$got($a: left its tree behind)"
+		case $a in
+		bad) grep -q "src/d/b.c: sha256" <<<"$out" || got="$got(bad: b.c not named: $out)" ;;
+		extra) grep -q "3 files extracted, 2 checked\|4 files extracted, 2 checked" <<<"$out" ||
+			got="$got(extra: not reported: $out)" ;;
+		esac
+	done
+	if [ "$got" = " good=0 bad=1 extra=1" ]; then
+		ok bench-unpack-checks
+	else
+		ko bench-unpack-checks "exit statuses:$got, expected good=0 bad=1 extra=1"
+	fi
+else
+	ko bench-unpack-checks "gcc -m32 -static failed: $(tail -n 3 "$T/bench-cc.log")"
+fi
+
+# bench.sh refuses a missing kernel and bad settings before it builds or boots anything
+bad=
+out=$(I386_KERNEL=$T/none "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "kernel $T/none is missing" <<<"$out" || bad="$bad missing-kernel=$rc"
+out=$(I386_KERNEL=$SRC/Makefile "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "is not an ELF32 vmlinux" <<<"$out" || bad="$bad not-elf=$rc"
+out=$(NOLAZY=arm "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "NOLAZY names i386 and/or x86_64" <<<"$out" || bad="$bad nolazy=$rc"
+if [ -z "$bad" ]; then
+	ok bench-refuses
+else
+	ko bench-refuses "not refused:$bad"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]
