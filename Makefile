@@ -45,7 +45,9 @@ help:
 	@echo '  make kernel-xen-preempt the domU kernel with CONFIG_PREEMPT -> build/kernel-xen-preempt'
 	@echo '  make kernel-xen-debug   the domU kernel with lockdep, DEBUG_VM, DEBUG_PAGEALLOC, KFENCE ... -> build/kernel-xen-debug'
 	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
-	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64)'
+	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64),'
+	@echo '                     sparse/W=1 per patch; records in scripts/check-bisect.record;'
+	@echo '                     BISECT_ARGS="--resume --budget SECONDS" or --status'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
 	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs [KERNEL=path]'
 	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
@@ -105,7 +107,7 @@ kernel64: tree
 kernels: kernel kernel-native kernel64
 
 check-bisect: export
-	@$(S)/check-bisect.sh
+	@$(S)/check-bisect.sh $(BISECT_ARGS)
 
 rig:
 	@$(S)/rig/setup.sh

@@ -14,7 +14,10 @@
 #   idle time skipped), with a fixed RTC and seed, so a run repeats its numbers exactly: they
 #   measure instruction path length, not wall time on real hardware.
 #   Prints a table (ns/op of each kernel, ratio XXL/native), the geometric mean of the ratios
-#   against the target (overhead at most 1%, stretch 0.5%) and writes the results as JSON.
+#   over the target set (issue 3's suite: null, fork, forkexec, pagefault, mmap, pipe, signal)
+#   against the target (overhead at most 1%, stretch 0.5%), the geometric mean over every
+#   benchmark run (the suite has more: null-int80, getppid, mprotect, unpack), and writes the
+#   results as JSON.
 #   Env:  SMP (2)  MEM (MiB, 1024)  TIMEOUT (s per boot, 300)  SCALE (iteration factor, 1)
 #         REPEAT (boots per kernel, 1; more reports how far repeats differ)
 #         ICOUNT (-icount, shift=0,sleep=off)  QCPU (-cpu, default QEMU's)
@@ -133,21 +136,33 @@ for n in names:
 				spread = max(spread, abs(r[n][1] / m - 1))
 	rows.append({"name": n, "iterations": runs["xxl"][0][n][0], "ns_per_op_xxl": x,
 		     "ns_per_op_native": y, "ratio": x / y})
-geo = math.exp(sum(math.log(r["ratio"]) for r in rows) / len(rows))
+# the target is on the suite issue 3 set it for: null syscall, fork+exit, fork+exec, page
+# faults, mmap/munmap, pipe, signal; the other benchmarks are shown and have their own mean
+TARGET_SET = ["null", "fork", "forkexec", "pagefault", "mmap", "pipe", "signal"]
+def geomean(rs):
+	return math.exp(sum(math.log(r["ratio"]) for r in rs) / len(rs)) if rs else float("nan")
+target_rows = [r for r in rows if r["name"] in TARGET_SET]
+geo = geomean(target_rows)
+geo_all = geomean(rows)
 over = (geo - 1) * 100
-met = over <= target
+met = over <= target and len(target_rows) == len(TARGET_SET)
 
 print()
 print(f"{'benchmark':<12} {'iterations':>10} {'ns/op XXL':>12} {'ns/op native':>13} {'XXL/native':>10}")
 for r in rows:
+	mark = "" if r["name"] in TARGET_SET else "  (not in the target set)"
 	print(f"{r['name']:<12} {r['iterations']:>10} {r['ns_per_op_xxl']:>12.2f} "
-	      f"{r['ns_per_op_native']:>13.2f} {r['ratio']:>10.4f}")
-print(f"{'geomean':<12} {'':>10} {'':>12} {'':>13} {geo:>10.4f}")
+	      f"{r['ns_per_op_native']:>13.2f} {r['ratio']:>10.4f}{mark}")
+print(f"{'geomean':<12} {'':>10} {'':>12} {'':>13} {geo:>10.4f}  (the target set: {len(target_rows)})")
+print(f"{'geomean all':<12} {'':>10} {'':>12} {'':>13} {geo_all:>10.4f}  (all {len(rows)})")
 print()
 verdict = ("met" if met else "NOT met") + (
 	f" (stretch target {stretch}% {'met' if over <= stretch else 'not met'})")
-print(f"PARAVIRT_XXL overhead (geometric mean of the ratios): {over:+.2f}%; "
-      f"target at most {target}%: {verdict}")
+if len(target_rows) != len(TARGET_SET):
+	verdict += " (not every benchmark of the target set ran)"
+print(f"PARAVIRT_XXL overhead (geometric mean of the ratios over {', '.join(TARGET_SET)}): "
+      f"{over:+.2f}%; target at most {target}%: {verdict}; over all {len(rows)} benchmarks: "
+      f"{(geo_all - 1) * 100:+.2f}%")
 if missing:
 	print(f"note: benchmarks not run on both kernels, left out: {' '.join(missing)}")
 reps = len(runs["xxl"])
@@ -176,7 +191,9 @@ doc = {
 	"kernels": {"xxl": {"path": xxl, "info": info["xxl"][0]},
 		    "native": {"path": native, "info": info["native"][0]}},
 	"results": rows,
+	"target_set": TARGET_SET,
 	"geomean_ratio": geo,
+	"geomean_ratio_all": geo_all,
 	"overhead_percent": over,
 	"target_percent": target,
 	"target_met": met,
