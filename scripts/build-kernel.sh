@@ -132,8 +132,14 @@ fi
 
 say "building $kind ($arch) in $out (log: $log)"
 t0=$SECONDS
+# the log is appended to: on failure show the errors of this build, not of an earlier one
+logsize=$(stat -c %s "$log" 2>/dev/null || echo 0)
 (
 	flock 9
 	mk bzImage >>"$log" 2>&1
-) 9>"$BUILD_LOCK" || { grep -E 'error|Error' "$log" | head -n 20 >&2; tail -n 10 "$log" >&2; die "building $kind failed (log: $log)"; }
+) 9>"$BUILD_LOCK" || {
+	tail -c +$((logsize + 1)) "$log" | grep -E 'error|Error' | head -n 20 >&2
+	tail -n 10 "$log" >&2
+	die "building $kind failed (log: $log)"
+}
 say "built $kind in $((SECONDS - t0))s: $out/arch/x86/boot/bzImage, $out/vmlinux"

@@ -24,10 +24,11 @@
 # Records: every patch checked in a KIND is recorded in scripts/check-bisect.record
 # (commit it) as "KEY I/N KIND RESULT PATCH DATE", RESULT "ok" or "warnings:N".
 # KEY is a hash of the base version, the diffs of patches 1..I (not their
-# messages), the KIND's config fragments, build-kernel.sh and the compiler's and
-# sparse's versions: a record stays valid while nothing that patch I's build
-# depends on changes, so a series that grows or changes at its end keeps the
-# records of the patches before. A full run takes hours on 2 cores (every header
+# messages), the KIND's config fragments and the compiler's and sparse's
+# versions: a record stays valid while nothing that patch I's build depends on
+# changes, so a series that grows or changes at its end keeps the records of the
+# patches before. (build-kernel.sh is not in the key: a change to how it
+# configures or builds calls for a run without --resume.) A full run takes hours on 2 cores (every header
 # patch rebuilds most of the tree), so it can be done in pieces:
 #   --resume           skip the patches recorded for every KIND: push the series
 #                      up to the first unrecorded patch, build the state before it
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--resume) resume=1 ;;
 	--status) status=1 ;;
+	--keys) status=keys ;;
 	--budget)
 		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--budget needs a number of seconds"
 		budget=$2
@@ -81,7 +83,7 @@ for k in "${kinds[@]}"; do
 	native) frag=("$REPO/Kconfig.xen" "$REPO/scripts/configs/native.config") ;;
 	x86_64) frag=("$REPO/Kconfig.xen" "$REPO/scripts/configs/x86_64.config") ;;
 	esac
-	envhash[$k]=$( { cat "${frag[@]}" "$REPO/scripts/build-kernel.sh"; gcc --version | head -n 1
+	envhash[$k]=$( { cat "${frag[@]}"; gcc --version | head -n 1
 		sparse --version 2>/dev/null; } | sha256sum | cut -c1-16)
 done
 prefix=()
@@ -104,6 +106,14 @@ record() {  # record I KIND RESULT
 	echo "$(key_of "$1" "$2") $1/$n $2 $3 $name $(date -u +%Y-%m-%d)" >>"$RECORD"
 }
 
+if [ "$status" = keys ]; then
+	# the key of every patch and KIND (to re-key records after a change that does not
+	# affect the builds)
+	for ((i = 0; i <= n; i++)); do
+		for k in "${kinds[@]}"; do echo "$i $k $(key_of "$i" "$k")"; done
+	done
+	exit 0
+fi
 if [ -n "$status" ]; then
 	missing=0 bad=0
 	for ((i = 0; i <= n; i++)); do
