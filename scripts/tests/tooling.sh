@@ -266,5 +266,17 @@ else
 	ko bench-refuses "not refused:$bad"
 fi
 
+# check-bisect.sh refuses bad arguments before it touches a tree
+bad=
+out=$("$SRC/scripts/check-bisect.sh" --budget 10m 2>&1) && bad="$bad budget=0"
+grep -q -- "--budget needs a number of seconds" <<<"$out" || bad="$bad budget:'$out'"
+out=$("$SRC/scripts/check-bisect.sh" --resume arm 2>&1) && bad="$bad kind=0"
+grep -q "usage: check-bisect.sh .*(not 'arm')" <<<"$out" || bad="$bad kind:'$out'"
+if [ -z "$bad" ]; then
+	ok check-bisect-refuses
+else
+	ko check-bisect-refuses "not refused:$bad"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]
