@@ -27,7 +27,7 @@
  *   signal      kill(getpid(), SIGUSR1) with a handler installed: delivery + sigreturn
  *   unpack      the macro job: fork + execve of "bench --unpack", which extracts the ustar
  *               archive /bench/archive.tar (real source files, about 2 MiB) into /unpack,
- *               checks every file against the archive's SHA256SUMS with its own SHA-256,
+ *               checks every file against the archive's SHA256SUMS (SHA-256: sha256.h),
  *               and removes the tree again
  *
  * Under Xen the rig's dom0 reads the hypervisor's performance counters around each timed
@@ -73,6 +73,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sha256.h"
 
 #define PF_PAGES 4096		/* pagefault: 16 MiB per mmap */
 #define MMAP_LEN (1u << 20)	/* mmap, mprotect: 1 MiB */
@@ -321,71 +323,6 @@ static int b_signal(long n)
 
 /* ---- the macro job: unpack an archive, check every file's SHA-256, remove the tree ---- */
 
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static uint32_t ror32(uint32_t x, int r)
-{
-	return x >> r | x << (32 - r);
-}
-
-static void sha256_block(uint32_t *h, const unsigned char *p)
-{
-	uint32_t w[64], v[8], t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (; i < 64; i++)
-		w[i] = w[i - 16] + w[i - 7] +
-		       (ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ w[i - 15] >> 3) +
-		       (ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ w[i - 2] >> 10);
-	memcpy(v, h, sizeof(v));
-	for (i = 0; i < 64; i++) {
-		/* v[] = a b c d e f g h */
-		t1 = v[7] + (ror32(v[4], 6) ^ ror32(v[4], 11) ^ ror32(v[4], 25)) +
-		     ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_k[i] + w[i];
-		t2 = (ror32(v[0], 2) ^ ror32(v[0], 13) ^ ror32(v[0], 22)) +
-		     ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
-	}
-	for (i = 0; i < 8; i++)
-		h[i] += v[i];
-}
-
-/* the SHA-256 of p[0..len) as 64 lowercase hex digits */
-static void sha256_hex(const unsigned char *p, size_t len, char *hex)
-{
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	uint64_t bits = (uint64_t)len * 8;
-	size_t i, rest = len % 64, tail_len = rest < 56 ? 64 : 128;
-	unsigned char tail[128] = { 0 };
-
-	for (i = 0; i + 64 <= len; i += 64)
-		sha256_block(h, p + i);
-	memcpy(tail, p + len - rest, rest);
-	tail[rest] = 0x80;
-	for (i = 0; i < 8; i++)
-		tail[tail_len - 1 - i] = bits >> (8 * i);
-	sha256_block(h, tail);
-	if (tail_len == 128)
-		sha256_block(h, tail + 64);
-	for (i = 0; i < 8; i++)
-		sprintf(hex + 8 * i, "%08x", h[i]);
-}
-
 /* the whole of a file, malloc()ed; NULL and errno on failure */
 static unsigned char *slurp(const char *path, size_t *len)
 {
@@ -435,6 +372,7 @@ static int unpack(const char *archive, const char *dir)
 	unsigned char *tar, *data;
 	size_t len, off = 0, size, flen;
 	char name[260], hex[65], *sums, *line, *next;
+	struct sha256 sha;
 	int n = 0, checked = 0, files = 0, bad = 0, fd, i;
 
 	tar = slurp(archive, &len);
@@ -508,7 +446,9 @@ static int unpack(const char *archive, const char *dir)
 			bad++;
 			continue;
 		}
-		sha256_hex(data, flen, hex);
+		sha256_init(&sha);
+		sha256_update(&sha, data, flen);
+		sha256_hex(&sha, hex);
 		free(data);
 		if (memcmp(hex, line, 64)) {
 			fprintf(stderr, "unpack: %s: sha256 %s, SHA256SUMS says %.64s\n", name, hex, line);

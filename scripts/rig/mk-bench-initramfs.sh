@@ -19,7 +19,7 @@ SRC=$REPO/scripts/guest/bench.c
 ARCHIVE_DIRS="fs/ext4 fs/jbd2"
 mkdir -p "$OUT"
 
-if [ ! "$OUT/bench" -nt "$SRC" ]; then
+if [ ! "$OUT/bench" -nt "$SRC" ] || [ ! "$OUT/bench" -nt "$REPO/scripts/guest/sha256.h" ]; then
 	gcc -m32 -static -O2 -Wall -Wextra -o "$OUT/bench.tmp" "$SRC"
 	mv "$OUT/bench.tmp" "$OUT/bench"
 	echo "mk-bench-initramfs: built $OUT/bench"

@@ -14,7 +14,7 @@ set -euo pipefail
 X=$RIG/x
 SRC=$REPO/scripts/guest/testinit.c
 
-if [ ! "$OUT/testinit" -nt "$SRC" ]; then
+if [ ! "$OUT/testinit" -nt "$SRC" ] || [ ! "$OUT/testinit" -nt "$REPO/scripts/guest/sha256.h" ]; then
 	gcc -m32 -static -O2 -Wall -Wextra -pthread -o "$OUT/testinit.tmp" "$SRC"
 	mv "$OUT/testinit.tmp" "$OUT/testinit"
 	echo "mk-guest-initramfs: built $OUT/testinit"
