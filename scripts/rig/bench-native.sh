@@ -22,6 +22,10 @@
 #         REPEAT (boots per kernel, 1; more reports how far repeats differ)
 #         ICOUNT (-icount, shift=0,sleep=off)  QCPU (-cpu, default QEMU's)
 #         APPEND (extra kernel command line)  JSON (build/bench/native.json)
+#         PROFILE=1: also count the instructions of each timed pass per kernel function
+#         (the QEMU plugin scripts/rig/insnprof.c; needs the kernels' System.map beside
+#         their build trees) and print where the two kernels differ, per benchmark
+#         (insnprof-report.py; also $LOGDIR/profile.txt). Best with SMP=1.
 #   Exit: 0 when every boot ended its suite (met target or not: this is a benchmark, not a
 #         test); 1 when a kernel is missing, a boot failed or a suite did not finish.
 #   Logs: $RIG/logs/bench-native-<time>/{xxl,native}-<n>.log (host timestamps), the kernels
@@ -50,6 +54,8 @@ fail() {
 [[ $SMP =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ && $REPEAT =~ ^[1-9][0-9]*$ ]] ||
 	usage_error "SMP, MEM, TIMEOUT and REPEAT must be numbers"
 [[ $SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || usage_error "SCALE must be a positive number"
+PROFILE=${PROFILE:-0}
+[[ $PROFILE =~ ^[01]$ ]] || usage_error "PROFILE must be 0 or 1"
 for k in "$XXL" "$NATIVE"; do
 	[ -f "$k" ] || fail "kernel $k is missing (make kernel-native-xxl / make kernel-native build them)"
 	[ "$(dd if="$k" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ] ||
@@ -63,6 +69,20 @@ new_logdir bench-native
 cp "$XXL" "$LOGDIR/bzImage-xxl"
 cp "$NATIVE" "$LOGDIR/bzImage-native"
 cp "$OUT/bench.cpio.gz" "$LOGDIR/bench.cpio.gz"
+if [ "$PROFILE" = 1 ]; then
+	for kind in xxl native; do
+		k=$XXL
+		[ $kind = xxl ] || k=$NATIVE
+		map=$(dirname "$k")/../../../System.map
+		[ -f "$map" ] || fail "PROFILE=1: no System.map beside $k"
+		cp "$map" "$LOGDIR/System.map-$kind"
+	done
+	command -v cc >/dev/null || fail "PROFILE=1: no C compiler (make deps)"
+	cc -O2 -Wall -shared -fPIC -fvisibility=hidden -o "$OUT/insnprof.so" \
+		"$RIG_SCRIPTS/insnprof.c" || fail "PROFILE=1: the plugin did not build"
+	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_sync" { print $1 }')
+	[ -n "$MARK" ] || fail "PROFILE=1: no bench_sync in $OUT/bench"
+fi
 QEMU_VERSION=$(qemu-system-i386 --version | head -n 1)
 CMDLINE="console=ttyS0 panic=-1 norandmaps bench_scale=$SCALE ${APPEND:-}"
 # shellcheck disable=SC2054 # the commas are QEMU option syntax
@@ -79,7 +99,11 @@ for r in $(seq 1 "$REPEAT"); do
 		log=$LOGDIR/$kind-$r.log
 		t0=$(date +%s)
 		rc=0
+		plugin=()
+		[ "$PROFILE" = 0 ] ||
+			plugin=(-plugin "$OUT/insnprof.so,mark=0x$MARK,out=$LOGDIR/$kind-$r.prof")
 		run_qemu "$log" "$TIMEOUT" '^BENCH-(DONE|FAILED)$' qemu-system-i386 "${QEMU_ARGS[@]}" \
+			"${plugin[@]}" \
 			-kernel "$LOGDIR/bzImage-$kind" -initrd "$LOGDIR/bench.cpio.gz" \
 			-append "$CMDLINE" || rc=$?
 		echo "bench-native: $kind run $r: QEMU ran $(( $(date +%s) - t0 ))s (log: $log)"
@@ -208,3 +232,10 @@ with open(json_path, "w") as f:
 	f.write("\n")
 print(f"\nbench-native: results in {json_path}")
 EOF
+if [ "$PROFILE" = 1 ]; then
+	echo
+	python3 "$RIG_SCRIPTS/insnprof-report.py" \
+		"$LOGDIR/xxl-1.log" "$LOGDIR/xxl-1.prof" "$LOGDIR/System.map-xxl" \
+		"$LOGDIR/native-1.log" "$LOGDIR/native-1.prof" "$LOGDIR/System.map-native" |
+		tee "$LOGDIR/profile.txt"
+fi
