@@ -5,10 +5,11 @@
  * Every PARAVIRT_XXL wrapper starts life as an indirect call through
  * pv_ops, which apply_alternatives() rewrites at boot: on bare hardware the
  * hot operations become the native instruction itself (cli, sti,
- * pushf;pop, mov from %cr2), the others a direct call to their
- * implementation, and operations that do nothing become NOPs.  Under a
- * hypervisor that provides its own operations (X86_FEATURE_XENPV), the
- * inline replacements are left out and every site is a direct call.
+ * pushf;pop, mov from %cr2, the two stores of a PAE set_pte()), the
+ * others a direct call to their implementation, and operations that do
+ * nothing become NOPs.  Under a hypervisor that provides its own
+ * operations (X86_FEATURE_XENPV), the inline replacements are left out and
+ * every site is a direct call.
  *
  * A kernel in which this goes wrong usually still boots, only slower, or
  * runs native code where a hypervisor needed a call, and nobody notices.
@@ -32,6 +33,7 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#include <linux/vmalloc.h>
 
 #include <asm/paravirt.h>
 #include <asm/special_insns.h>
@@ -88,6 +90,21 @@ static noinline void __init site_read_cr0(struct pv_site *s)
 static noinline void __init site_lazy_flush(struct pv_site *s)
 {
 	PV_SITE(s, arch_flush_lazy_mmu_mode());
+}
+
+/*
+ * The set_pte site writes a real page-table entry, the one that maps a
+ * vmalloc()ed page, with the value it already has: under a hypervisor a
+ * write to anything but a page table would be refused.
+ */
+static pte_t *pv_test_ptep __initdata;
+
+static noinline void __init site_set_pte(struct pv_site *s)
+{
+	pte_t *ptep = pv_test_ptep;
+	pte_t pte = ptep_get(ptep);
+
+	PV_SITE(s, set_pte(ptep, pte));
 }
 
 struct pv_site_test {
@@ -225,11 +242,24 @@ static int __init pv_patch_selftest(void)
 		{ "read_cr0", site_read_cr0, pv_ops.cpu.read_cr0 },
 		{ "lazy_mmu_flush", site_lazy_flush,
 		  pv_ops.mmu.lazy_mode.flush },
+		/* PAE: mov %ecx, 4(%eax); mov %edx, (%eax) */
+		{ "set_pte", site_set_pte, pv_ops.mmu.set_pte,
+		  IS_ENABLED(CONFIG_X86_32) ? "\x89\x48\x04\x89\x10" : NULL, 5 },
 	};
-	unsigned int i, passed = 0, total = ARRAY_SIZE(tests) + 1;
+	unsigned int i, level, passed = 0, total = ARRAY_SIZE(tests) + 1;
+	void *page = vmalloc(PAGE_SIZE);
 
-	for (i = 0; i < ARRAY_SIZE(tests); i++)
+	if (page)
+		pv_test_ptep = lookup_address((unsigned long)page, &level);
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (tests[i].run == site_set_pte &&
+		    (!pv_test_ptep || level != PG_LEVEL_4K)) {
+			pr_err("FAIL set_pte: no page-table entry to test with\n");
+			continue;
+		}
 		passed += run_test(&tests[i]);
+	}
+	vfree(page);
 	/* save_fl: inline on bare hardware, a call under a hypervisor. */
 	passed += run_control(&tests[2]);
 
