@@ -266,6 +266,37 @@ else
 	ko bench-refuses "not refused:$bad"
 fi
 
+# bench-native PROFILE=1: the plugin builds, and insnprof-report.py attributes a window's
+# counts to functions per operation (window 2k+2 = benchmark k's timed pass), and refuses logs
+# that ran different benchmarks; a bad PROFILE is a usage error
+bad=
+cc -O2 -Wall -Werror -shared -fPIC -fvisibility=hidden -o "$T/insnprof.so" \
+	"$SRC/scripts/rig/insnprof.c" 2>"$T/insnprof-cc.log" || bad="$bad plugin-cc:$(head -n 3 "$T/insnprof-cc.log")"
+printf 'c1000000 T fa\nc1000100 t fb\nc1000200 T fc\n' >"$T/map"
+for k in x n; do
+	printf 'BENCH one iterations=10 ns_per_op=5\nBENCH two iterations=4 ns_per_op=9\n' >"$T/$k.log"
+done
+# x: in two's timed pass (window 4) fb runs 8 more instructions, 2 per operation
+printf 'W 1\nc1000000 7\nW 2\nc1000000 50\nW 3\nc1000104 1\nW 4\nc1000104 12\n8048000 4\n' >"$T/x.prof"
+printf 'W 1\nc1000000 7\nW 2\nc1000000 50\nW 3\nc1000104 1\nW 4\nc1000104 4\n8048000 4\n' >"$T/n.prof"
+out=$(python3 "$SRC/scripts/rig/insnprof-report.py" "$T/x.log" "$T/x.prof" "$T/map" \
+	"$T/n.log" "$T/n.prof" "$T/map" 2>&1) || bad="$bad report-rc"
+two=$(sed -n '/^== two /,/^$/p' <<<"$out")
+grep -qE '^ +fb +3\.00 +1\.00 +\+2\.00$' <<<"$two" || bad="$bad fb-not-found:'$two'"
+grep -q 'XXL kernel 3.0 user 1.0; native kernel 1.0 user 1.0' <<<"$two" || bad="$bad totals:'$two'"
+grep -qE '^ +fa ' <<<"$(sed -n '/^== one /,/^$/p' <<<"$out")" && bad="$bad one-has-a-diff"
+printf 'BENCH one iterations=10 ns_per_op=5\n' >"$T/n.log"
+out=$(python3 "$SRC/scripts/rig/insnprof-report.py" "$T/x.log" "$T/x.prof" "$T/map" \
+	"$T/n.log" "$T/n.prof" "$T/map" 2>&1) && bad="$bad mismatch-accepted"
+grep -q "ran different benchmarks" <<<"$out" || bad="$bad mismatch:'$out'"
+out=$(PROFILE=2 "$SRC/scripts/rig/bench-native.sh" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "PROFILE must be 0 or 1" <<<"$out" || bad="$bad profile=2:$rc"
+if [ -z "$bad" ]; then
+	ok insnprof
+else
+	ko insnprof "$bad"
+fi
+
 # check-bisect.sh refuses bad arguments before it touches a tree
 bad=
 out=$("$SRC/scripts/check-bisect.sh" --budget 10m 2>&1) && bad="$bad budget=0"
