@@ -78,8 +78,7 @@ if [ "$PROFILE" = 1 ]; then
 		cp "$map" "$LOGDIR/System.map-$kind"
 	done
 	command -v cc >/dev/null || fail "PROFILE=1: no C compiler (make deps)"
-	cc -O2 -Wall -shared -fPIC -fvisibility=hidden -o "$OUT/insnprof.so" \
-		"$RIG_SCRIPTS/insnprof.c" || fail "PROFILE=1: the plugin did not build"
+	build_insnprof "$OUT/insnprof.so" || fail "PROFILE=1: the plugin did not build"
 	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_sync" { print $1 }')
 	[ -n "$MARK" ] || fail "PROFILE=1: no bench_sync in $OUT/bench"
 fi

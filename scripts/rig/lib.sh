@@ -164,6 +164,12 @@ expected_checks() {
 	done | awk '!seen[$0]++'
 }
 
+# build_insnprof SO: the QEMU plugin scripts/rig/insnprof.c, built as SO (bench-native.sh
+# PROFILE=1 and its tooling test)
+build_insnprof() {
+	cc -O2 -Wall -Werror -shared -fPIC -fvisibility=hidden -o "$1" "$RIG_SCRIPTS/insnprof.c"
+}
+
 # check_lines LOG: the test lines of a log, without timestamps and prefixes
 check_lines() {
 	sed -E 's/^ *[0-9]+\.[0-9]+ //; s/^\[guest\] //; s/^RIG: //; s/^\(early\) //; s/ \(uptime [0-9.]*\)$//' "$1"

@@ -270,8 +270,8 @@ fi
 # counts to functions per operation (window 2k+2 = benchmark k's timed pass), and refuses logs
 # that ran different benchmarks; a bad PROFILE is a usage error
 bad=
-cc -O2 -Wall -Werror -shared -fPIC -fvisibility=hidden -o "$T/insnprof.so" \
-	"$SRC/scripts/rig/insnprof.c" 2>"$T/insnprof-cc.log" || bad="$bad plugin-cc:$(head -n 3 "$T/insnprof-cc.log")"
+(RIG=$T/rig; . "$SRC/scripts/rig/lib.sh"; build_insnprof "$T/insnprof.so") 2>"$T/insnprof-cc.log" ||
+	bad="$bad plugin-cc:$(head -n 3 "$T/insnprof-cc.log")"
 printf 'c1000000 T fa\nc1000100 t fb\nc1000200 T fc\n' >"$T/map"
 for k in x n; do
 	printf 'BENCH one iterations=10 ns_per_op=5\nBENCH two iterations=4 ns_per_op=9\n' >"$T/$k.log"
