@@ -68,11 +68,19 @@ mk() {
 if [ -n "${LINT:-}" ]; then
 	[ -f "$out/.config" ] || die "LINT: $out is not configured"
 	"$REPO/scripts/deps.sh" check
+	# Only what this configuration builds: the objects that the last build
+	# linked (vmlinux.a and the lib.a archives list them; no modules are
+	# built). A .o lying in $out is not enough: one left by a build of
+	# another configuration (check-bisect before a patch that enables
+	# XEN_PV, after a run that went further) would be compiled without the
+	# options it needs.
+	linked=$(cd "$out" && for a in vmlinux.a lib/lib.a arch/*/lib/lib.a; do
+		[ ! -f "$a" ] || ar t "$a"; done)
+	[ -n "$linked" ] || die "LINT: $out has no vmlinux.a (build it first)"
 	objs=()
 	for f in $LINT; do
 		case $f in *.c) ;; *) die "LINT: $f is not a C file" ;; esac
-		# only what this configuration builds
-		[ ! -f "$out/${f%.c}.o" ] || objs+=("${f%.c}.o")
+		! grep -qxF "${f%.c}.o" <<<"$linked" || objs+=("${f%.c}.o")
 	done
 	echo "== ${objs[*]:-(none of them built here)}"
 	[ ${#objs[@]} -gt 0 ] || exit 0
