@@ -74,8 +74,11 @@ if [ -n "${LINT:-}" ]; then
 	# another configuration (check-bisect before a patch that enables
 	# XEN_PV, after a run that went further) would be compiled without the
 	# options it needs.
+	# vmlinux.a and lib.a are thin archives: listing one fails when a member
+	# is gone, and a partial list would skip files silently.
 	linked=$(cd "$out" && for a in vmlinux.a lib/lib.a arch/*/lib/lib.a; do
-		[ ! -f "$a" ] || ar t "$a"; done)
+		[ ! -f "$a" ] || ar t "$a" || exit 1; done) ||
+		die "LINT: cannot list the objects linked in $out (a member is missing: build it again)"
 	[ -n "$linked" ] || die "LINT: $out has no vmlinux.a (build it first)"
 	objs=()
 	for f in $LINT; do
@@ -84,11 +87,16 @@ if [ -n "${LINT:-}" ]; then
 	done
 	echo "== ${objs[*]:-(none of them built here)}"
 	[ ${#objs[@]} -gt 0 ] || exit 0
-	(
-		flock 9
-		mk C=2 W=1 "${objs[@]}" 2>&1 || echo "build: error: the sparse/W=1 build failed"
-	) 9>"$BUILD_LOCK" | { grep -E '(warning|error):' || true; } |
+	# -j1: kbuild reaches an object of arch/x86/lib twice (lib.a and the
+	# single target), and two jobs building the same object at once made
+	# the run fail now and then, make deleting the object.  A run that
+	# fails is an error, not a list of warnings: the same failure before
+	# and after a patch would otherwise read as "no new warnings".
+	rc=0
+	lines=$( (flock 9; mk -j1 C=2 W=1 "${objs[@]}" 2>&1) 9>"$BUILD_LOCK") || rc=$?
+	printf '%s\n' "$lines" | { grep -E '(warning|error):' || true; } |
 		sed -E "s|^$src/||; s|^\.\./||; s/:[0-9]+:[0-9]+: /: /; s/:[0-9]+: /: /" | LC_ALL=C sort -u
+	[ $rc = 0 ] || { printf '%s\n' "$lines" | tail -n 15 >&2; die "LINT: the sparse/W=1 build failed in $out (its last lines above)"; }
 	exit 0
 fi
 
