@@ -208,6 +208,18 @@ static int cmdline_last_word(const char *a, const char *b)
 	return r;
 }
 
+/* is NAME one of the words of the comma-separated LIST? */
+static int list_has(const char *list, const char *name)
+{
+	char *copy = strdup(list), *t, *save;
+	int hit = 0;
+
+	for (t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
+		hit = !strcmp(t, name);
+	free(copy);
+	return hit;
+}
+
 /*
  * Fault injection, to show that a check can fail (xfault=NAME,... on the command line; never
  * set by default). Each fault breaks what its check measures, never the check itself:
@@ -220,20 +232,12 @@ static int fault(const char *name)
 {
 	static char *list;
 	static int read_once;
-	char *copy, *t, *save;
-	int hit = 0;
 
 	if (!read_once) {
 		list = cmdline_value("xfault");
 		read_once = 1;
 	}
-	if (!list)
-		return 0;
-	copy = strdup(list);
-	for (t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
-		hit = !strcmp(t, name);
-	free(copy);
-	return hit;
+	return list && list_has(list, name);
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -1805,8 +1809,166 @@ static void check_hostile(void)
 		     n + 3);
 }
 
+/* ------------------------------------------------------------------------------------- */
+/* ldt-many: what Wine does with the LDT. A process installs a few thousand LDT entries, */
+/* spread over all 8192 slots (16 pages; the kernel vmallocs the table, from highmem     */
+/* when the guest has it, and under Xen each page's mappings must turn read-only), reads */
+/* through every one, forks children that check their copy and rewrite part of it, and   */
+/* exits; two rounds, so that tables are allocated and freed again                       */
+/* ------------------------------------------------------------------------------------- */
+
+#define LDT_SLOTS 8192		/* LDT_ENTRIES: the whole table, 64 KiB */
+#define LDT_STEP 4		/* every 4th slot: 2048 entries, the last at slot 8191 */
+#define LDT_ROUNDS 2		/* processes that build a table, in turn */
+#define LDT_CHILDREN 4		/* forks per round, running at once */
+#define LDT_REWRITE 64		/* each child rewrites every 64th of the parent's entries */
+
+static unsigned ldt_word[LDT_SLOTS];
+
+static int ldt_set(int slot, const void *base)
+{
+	struct user_desc d = {
+		.entry_number = slot, .base_addr = (unsigned long)base, .limit = 3, .seg_32bit = 1,
+		.contents = 0, .read_exec_only = 0, .limit_in_pages = 0, .seg_not_present = 0,
+		.useable = 1,
+	};
+
+	return syscall(SYS_modify_ldt, 0x11, &d, sizeof(d));
+}
+
+static unsigned ldt_read(int slot)
+{
+	unsigned v;
+
+	asm volatile("mov %1, %%fs\n\tmovl %%fs:0, %0\n\tmov %2, %%fs" : "=r"(v)
+		     : "r"((slot << 3) | 7), "r"(0) : "memory");
+	return v;
+}
+
+/* slots that read a value other than ldt_word[] xor XOR: the count, the first in *first */
+static int ldt_verify(unsigned xor, int *first)
+{
+	int slot, bad = 0;
+
+	for (slot = LDT_SLOTS - 1; slot >= 0; slot -= LDT_STEP) {
+		if (ldt_read(slot) != (ldt_word[slot] ^ xor) && !bad++)
+			*first = slot;
+	}
+	return bad;
+}
+
+/* one round: exits 0, or 1 after a line on fd 1 (unbuffered) saying what was wrong */
+static void ldt_round(int round)
+{
+	static unsigned alt[LDT_SLOTS];
+	pid_t pids[LDT_CHILDREN];
+	int slot, i, st, bad, first = -1;
+
+	for (slot = 0; slot < LDT_SLOTS; slot++) {
+		ldt_word[slot] = 0x9e3779b9u * (slot + 1) + round;
+		alt[slot] = ~ldt_word[slot];
+	}
+	/* the highest slot first: the table has its full size from the first call */
+	for (slot = LDT_SLOTS - 1; slot >= 0; slot -= LDT_STEP) {
+		if (ldt_set(slot, &ldt_word[slot])) {
+			dprintf(1, "round %d: modify_ldt of slot %d: %s\n", round, slot, strerror(errno));
+			_exit(1);
+		}
+	}
+	bad = ldt_verify(0, &first);
+	if (bad) {
+		dprintf(1, "round %d: %d of %d entries read wrong values (first: slot %d)\n", round, bad,
+		       LDT_SLOTS / LDT_STEP, first);
+		_exit(1);
+	}
+	for (i = 0; i < LDT_CHILDREN; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			dprintf(1, "round %d: fork: %s\n", round, strerror(errno));
+			_exit(1);
+		}
+		if (pids[i] == 0) {
+			/* the child's copy of the table, then its own rewrite of some entries */
+			if (ldt_verify(0, &first))
+				_exit(2);
+			for (slot = LDT_SLOTS - 1 - i * LDT_STEP; slot >= 0; slot -= LDT_REWRITE * LDT_STEP)
+				if (ldt_set(slot, &alt[slot]))
+					_exit(3);
+			for (slot = LDT_SLOTS - 1 - i * LDT_STEP; slot >= 0; slot -= LDT_REWRITE * LDT_STEP)
+				if (ldt_read(slot) != ~ldt_word[slot])
+					_exit(4);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < LDT_CHILDREN; i++) {
+		if (waitpid(pids[i], &st, 0) != pids[i] || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			dprintf(1, "round %d: child %d: %s %d (2: its inherited table was wrong, 3: modify_ldt failed, 4: its rewrite read back wrong)\n",
+			       round, i, WIFSIGNALED(st) ? "signal" : "exit",
+			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+			_exit(1);
+		}
+	}
+	/* the children's rewrites were theirs alone */
+	bad = ldt_verify(0, &first);
+	if (bad) {
+		dprintf(1, "round %d: after the children, %d entries read wrong values (first: slot %d)\n",
+		       round, bad, first);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+static void check_ldt(void)
+{
+	long long high = -1;
+	char line[160], why[200] = "";
+	int round, st, p[2];
+	double t0 = now_ms();
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "HighTotal: %lld kB", &high);
+	if (f)
+		fclose(f);
+	for (round = 0; round < LDT_ROUNDS; round++) {
+		pid_t pid;
+		ssize_t n;
+
+		if (pipe(p)) {
+			FAIL("ldt-many", "pipe: %s", strerror(errno));
+			return;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			dup2(p[1], 1);
+			close(p[0]);
+			ldt_round(round);
+		}
+		close(p[1]);
+		n = pid < 0 ? -1 : read(p[0], why, sizeof(why) - 1);
+		close(p[0]);
+		why[n > 0 ? n : 0] = 0;
+		why[strcspn(why, "\n")] = 0;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+			FAIL("ldt-many", "fork/waitpid: %s", strerror(errno));
+			return;
+		}
+		if (WIFSIGNALED(st) && !why[0])
+			snprintf(why, sizeof(why), "round %d: its process died of signal %d (%s)", round,
+				 WTERMSIG(st), strsignal(WTERMSIG(st)));
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			FAIL("ldt-many", "%s", why[0] ? why : "a round failed without a word");
+			return;
+		}
+	}
+	PASS("ldt-many", "%d rounds: %d LDT entries over all %d slots set, each read through %%fs, %d forked children checked their copy and rewrote %d entries each, the parent's stayed intact (HighTotal %lld kB; %.0f ms)",
+	     LDT_ROUNDS, LDT_SLOTS / LDT_STEP, LDT_SLOTS, LDT_CHILDREN, LDT_SLOTS / LDT_STEP / LDT_REWRITE,
+	     high, now_ms() - t0);
+}
+
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
-#define FULL "basic,net,tcp,blk,fs,smp,clock,storm,shutdown"
+#define FULL "basic,net,tcp,blk,fs,smp,clock,storm,ldt,shutdown"
 
 /* runs the checks of LIST (comma-separated groups); returns 1 when it names "shutdown" */
 static int run_checks(const char *list)
@@ -1830,6 +1992,7 @@ static int run_checks(const char *list)
 		{ "storm", "fork-exec-storm", check_storm, 300 },
 		{ "vdso", "vdso-pvclock", check_vdso, 120 },
 		{ "hostile", "hostile-user", check_hostile, 300 },
+		{ "ldt", "ldt-many", check_ldt, 300 },
 	};
 	char buf[256], *save, *t;
 	size_t i;
@@ -3594,7 +3757,7 @@ static int reboot_main(void)
 
 static void lc_run(void)
 {
-	char state[32] = "", why[160], *v = cmdline_value("xrounds");
+	char state[32] = "", why[160], *v = cmdline_value("xrounds"), *items;
 	unsigned long long token = 0;
 	int boot = 0, rc, round, rounds = v ? atoi(v) : 1;
 
@@ -3646,7 +3809,10 @@ static void lc_run(void)
 		setsockopt(lc_ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(lc_ctl, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
-#define LC_ITEM(name, call) do { double t_ = now_ms(); printf("TESTINIT: running %s\n", name); call; \
+	/* xlcitems=a,b (boot-xen.sh LC_ITEMS): only those items; the reboot and what follows always */
+	items = cmdline_value("xlcitems");
+#define LC_ITEM(name, call) do { double t_ = now_ms(); if (items && !list_has(items, name)) break; \
+	printf("TESTINIT: running %s\n", name); call; \
 	printf("TESTINIT: %s took %.0f ms\n", name, now_ms() - t_); fflush(stdout); } while (0)
 	LC_ITEM("sysrq", lc_sysrq());
 	/* xrounds=N (boot-xen.sh ROUNDS): the suspend items N times, a soak of the suspend path */

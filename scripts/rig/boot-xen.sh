@@ -29,6 +29,10 @@
 #                 initramfs runs before switch-root (ROOTFS_SHIM=1), not blk, fs, shutdown)
 #          XFAULT (testinit's fault injection, e.g. tcp-corrupt: shows that a check can fail)
 #          ROUNDS (XTEST=lifecycle: how many times the save and migrate items run, 1-50; default 1)
+#          LC_ITEMS (XTEST=lifecycle: the items to run, comma-separated, of sysrq, save, migrate,
+#                 balloon, vcpu, spinlock, blk, net; default all; reboot, shutdown and destroy
+#                 end every run). dom0 gets 1 GiB + MEM when the run saves or migrates, so that
+#                 the save file fits in its RAM, and QEMU room for two copies of the guest
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
 #                 dom0 as /dev/vda with snapshot=on, so the image itself never changes)
 #          STRESS (*rootfs: SECONDS of Debian's stress-ng in the guest after its checks, with
@@ -75,6 +79,9 @@ esac
 XFAULT=${XFAULT:-}
 ROUNDS=${ROUNDS:-1}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
+LC_ITEMS=${LC_ITEMS:-}
+lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
+[ -z "$LC_ITEMS" ] || [ "$XTEST" = lifecycle ] || usage_error "LC_ITEMS is for XTEST=lifecycle"
 [[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	usage_error "VCPUS, MEM and TIMEOUT must be numbers"
 [ -z "$STRESS" ] || case $GUEST in *rootfs) ;; *) usage_error "STRESS runs in the root file system: GUEST i386rootfs or pv64rootfs, not $GUEST" ;; esac
@@ -175,6 +182,7 @@ cp "$OUT/testinit" "$P/guest/testinit"
 BITS=64
 EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 xtest=$XTEST xvcpus=$VCPUS${XFAULT:+ xfault=$XFAULT}"
 [ "$ROUNDS" = 1 ] || EXTRA="$EXTRA xrounds=$ROUNDS"
+[ -z "$LC_ITEMS" ] || EXTRA="$EXTRA xlcitems=$LC_ITEMS"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
 	EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}${STRESS:+ xstress=$STRESS}"
@@ -248,11 +256,19 @@ rm -rf "$P" "$LOGDIR/payload.cpio"
 echo "boot-xen: guest payload ready in $(( $(date +%s) - T0 ))s ($(( $(stat -c %s "$LOGDIR/initrd.img") >> 20 )) MiB initrd)"
 
 # --- QEMU ----------------------------------------------------------------------------------
-QMEM=$(( 1024 + MEM + 512 ))
+# dom0: 1 GiB, and room for the save file (in its RAM) when a lifecycle run saves; QEMU: dom0,
+# the guest (twice while a local migration has both copies), Xen and the rest
+DOM0_MB=1024
+QMEM=$(( MEM + 512 ))
+if [ "$XTEST" = lifecycle ]; then
+	[ -n "$LC_ITEMS" ] && [[ ",$LC_ITEMS," != *,save,* ]] || DOM0_MB=$(( 1024 + MEM ))
+	QMEM=$(( QMEM + MEM ))
+fi
+QMEM=$(( QMEM + DOM0_MB ))
 [ $QMEM -ge 2048 ] || QMEM=2048
 GWAIT=$(( TIMEOUT - 150 ))
 [ $GWAIT -ge 60 ] || GWAIT=60
-XENARGS="$(xen_cmdline 2)${XEN_EXTRA:+ $XEN_EXTRA}"
+XENARGS="$(xen_cmdline 2 $DOM0_MB)${XEN_EXTRA:+ $XEN_EXTRA}"
 DOM0="$OUT/vmlinuz-debian console=hvc0 earlyprintk=xen loglevel=4 xrig.timeout=$GWAIT"
 INITRD="${DOM0//,/,,},${LOGDIR//,/,,}/initrd.img"   # a literal comma in -initrd is ",,"
 DRIVE=()

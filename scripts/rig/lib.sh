@@ -52,8 +52,8 @@ module_closure() {
 	done
 }
 
-# xen_cmdline DOM0_VCPUS: the rig's Xen command line (boot-xen.sh, bench.sh): serial console,
-# 1 GiB for dom0, every log level.
+# xen_cmdline DOM0_VCPUS [DOM0_MB]: the rig's Xen command line (boot-xen.sh, bench.sh): serial
+# console, DOM0_MB (default 1024) MiB for dom0, every log level.
 # spec-ctrl=eager-fpu: Xen restores a vCPU's FPU state when it schedules the vCPU, instead of
 # leaving CR0.TS set and restoring on the first #NM. QEMU 7.2's TCG does not raise #NM for
 # XSAVE/XSAVEOPT/XRSTOR under CR0.TS, so with Xen's lazy switching (its default on this AMD-like
@@ -61,7 +61,7 @@ module_closure() {
 # into its task: user processes in every domain ran on with foreign SSE registers now and then
 # (scripts/rig/README, "Solved problems")
 xen_cmdline() {
-	echo "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=$1 spec-ctrl=eager-fpu loglvl=all guest_loglvl=all noreboot"
+	echo "console=com1 com1=115200,8n1 dom0_mem=${2:-1024}M,max:${2:-1024}M dom0_max_vcpus=$1 spec-ctrl=eager-fpu loglvl=all guest_loglvl=all noreboot"
 }
 
 # run_qemu LOG TIMEOUT DONE_REGEX QEMU_BINARY ARGS...
@@ -105,10 +105,12 @@ run_qemu() {
 }
 
 # The xtest= group "full": every group (testinit.c's FULL says the same)
-XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,shutdown
+XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,ldt,shutdown
 
 # The lifecycle run's checks (XTEST=lifecycle, lifecycle.sh), in the order they come: the
-# guest's (testinit) and dom0's (dom0-lifecycle, *-dom0)
+# guest's (testinit) and dom0's (dom0-lifecycle, *-dom0); one line per item of LIFECYCLE_ITEMS,
+# then the end of the run (reboot, shutdown, destroy), which every run has
+LIFECYCLE_ITEMS="sysrq save migrate balloon vcpu spinlock blk net"
 LIFECYCLE_CHECKS="xl-sysrq
 save-dom0 save-clock save-timer save-tcp save-mem save-file
 migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
@@ -118,6 +120,25 @@ spinlock
 blk-dom0 blk-detach blk-attach blk-idle blk-clock blk-timer blk-tcp blk-mem blk-file
 net-dom0 net-detach net-attach vif-clock vif-timer vif-tcp vif-mem vif-file
 xl-reboot-dom0 xl-reboot xl-shutdown xl-shutdown-dom0 xl-destroy-dom0"
+
+# lifecycle_checks [ITEMS]: the checks of the items named (comma-separated, from
+# LIFECYCLE_ITEMS; empty: all) and of the run's end, one per line
+lifecycle_checks() {
+	local want=",${1:-${LIFECYCLE_ITEMS// /,}},"
+	paste -d' ' <(printf '%s\n' $LIFECYCLE_ITEMS end) <(printf '%s\n' "$LIFECYCLE_CHECKS") |
+		while read -r it checks; do
+			[ "$it" = end ] || [[ $want == *",$it,"* ]] || continue
+			printf '%s\n' $checks
+		done
+}
+
+# lifecycle_items_ok ITEMS: 0 when ITEMS is empty or a comma-separated list of LIFECYCLE_ITEMS
+lifecycle_items_ok() {
+	local it
+	for it in ${1//,/ }; do
+		[[ " $LIFECYCLE_ITEMS " == *" $it "* ]] || return 1
+	done
+}
 
 # expected_checks KIND XTEST [SHIM]: the PASS names a guest kind must print (a "-dom0" name is
 # printed by dom0-init). SHIM=1: a *rootfs guest boots through the guest initramfs, whose
@@ -157,8 +178,9 @@ expected_checks() {
 		storm) echo fork-exec-storm ;;
 		vdso) echo vdso-pvclock ;;
 		hostile) echo hostile-user ;;
+		ldt) echo ldt-many ;;
 		shutdown) echo xl-shutdown; [ "$kind" != native ] && echo xl-shutdown-dom0 ;;
-		lifecycle) printf '%s\n' $LIFECYCLE_CHECKS ;;
+		lifecycle) lifecycle_checks "${LC_ITEMS:-}" ;;
 		*) echo "$t" ;;
 		esac
 	done | awk '!seen[$0]++'

@@ -28,7 +28,8 @@
 #   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s), XFAULT
 #   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README), ROUNDS (1: run
 #   the save and migrate items that many times in the one boot, a soak of the suspend path; a
-#   FAIL in any round fails the item; TIMEOUT grows by 60 s per extra round).
+#   FAIL in any round fails the item; TIMEOUT grows by 60 s per extra round), LC_ITEMS (the
+#   items to run, e.g. balloon,vcpu; default all; reboot, shutdown and destroy always run).
 #   Ends with "ITEM ..." lines, the boot-xen VERDICT and "N passed, N failed"; exit 0 when all
 #   passed, 1 otherwise, 64 on bad usage.
 set -uo pipefail
@@ -44,10 +45,11 @@ esac
 [ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
 ROUNDS=${ROUNDS:-1}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
-export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1)))} XTEST=lifecycle ROUNDS
+export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1)))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
+lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
-echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}, ROUNDS=$ROUNDS; progress as it comes:"
+echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}, ROUNDS=$ROUNDS${LC_ITEMS:+, LC_ITEMS=$LC_ITEMS}; progress as it comes:"
 # progress: the run's own lines (dom0's actions, the guest's PASS/FAIL) as boot-xen.sh logs them
 OUTF=$(mktemp)
 "$RIG_SCRIPTS/boot-xen.sh" "$GUEST" ${KERNEL:+"$KERNEL"} > "$OUTF" 2>&1 &
@@ -77,6 +79,10 @@ fail=0
 item() {  # item NAME GUEST-ITEM DOM0-ACTIONS CHECKS...
 	local name=$1 gi=$2 acts=$3 c st=PASS what="" secs="" ms a e
 	shift 3
+	if [ -n "${LC_ITEMS:-}" ] && [ "$gi" != - ] && [[ ",$LC_ITEMS," != *",$gi,"* ]]; then
+		echo "ITEM $name: not run (LC_ITEMS=$LC_ITEMS)"
+		return
+	fi
 	for c in "$@"; do
 		if grep -qE "^FAIL $c(:|\$)" <<<"$lines"; then
 			what="$what FAIL:$c"; st=FAIL; fail=$((fail + 1))
