@@ -1810,6 +1810,53 @@ static void check_hostile(void)
 }
 
 /* ------------------------------------------------------------------------------------- */
+/* meltdown-report: what the kernel says about Meltdown is true. A 32-bit PV guest cannot   */
+/* isolate its kernel from its user space (no PTI under Xen PV; Xen's XPTI covers 64-bit   */
+/* PV guests only): its sysfs file says "Not affected" or "Vulnerable", never "Unknown" or  */
+/* "Mitigation", and "Vulnerable" comes with the boot warning. xmeltdown=vulnerable or      */
+/* not-affected (boot-xen.sh MELTDOWN) says what the rig's CPU model must give.             */
+/* ------------------------------------------------------------------------------------- */
+
+#define MELTDOWN_FILE "/sys/devices/system/cpu/vulnerabilities/meltdown"
+static char *lc_dmesg(void);
+
+static void check_meltdown(void)
+{
+	char v[160] = "", *log = lc_dmesg(), *want = cmdline_value("xmeltdown"), *c;
+	struct utsname u;
+	int vulnerable, warned = log && strstr(log, "Meltdown: CPU affected"), pv32;
+	FILE *f = fopen(MELTDOWN_FILE, "r");
+
+	uname(&u);
+	/* xen_banner(): "on Xen" for a PV guest, "on Xen PVH" ... */
+	pv32 = !strcmp(u.machine, "i686") && log && strstr(log, "Booting kernel on Xen\n");
+	if (!f || !fgets(v, sizeof(v), f)) {
+		FAIL("meltdown-report", "cannot read %s: %s", MELTDOWN_FILE, strerror(errno));
+		return;
+	}
+	fclose(f);
+	v[strcspn(v, "\n")] = 0;
+	vulnerable = !strncmp(v, "Vulnerable", 10);
+	for (c = want; c && *c; c++)
+		if (*c == '-')
+			*c = ' ';
+	if (pv32 && !vulnerable && strcmp(v, "Not affected"))
+		FAIL("meltdown-report", "%s says \"%s\": a 32-bit PV guest has no isolation of its own and Xen's covers 64-bit guests only, so only \"Vulnerable\" or \"Not affected\" is true",
+		     MELTDOWN_FILE, v);
+	else if (pv32 && vulnerable != !!warned)
+		FAIL("meltdown-report", "%s says \"%s\", but the boot log %s the warning \"Meltdown: CPU affected ...\"",
+		     MELTDOWN_FILE, v, warned ? "has" : "lacks");
+	else if (want && strncasecmp(v, want, strlen(want)))
+		FAIL("meltdown-report", "%s says \"%s\", on this CPU model it must be \"%s\"", MELTDOWN_FILE, v, want);
+	else
+		PASS("meltdown-report", "%s: \"%s\"%s%s%s", MELTDOWN_FILE, v,
+		     warned ? ", and the boot log warns" : "", pv32 ? " (a 32-bit PV guest)" : "",
+		     want ? " (as this CPU model must give)" : "");
+	free(log);
+	free(want);
+}
+
+/* ------------------------------------------------------------------------------------- */
 /* ldt-many: what Wine does with the LDT. A process installs a few thousand LDT entries, */
 /* spread over all 8192 slots (16 pages; the kernel vmallocs the table, from highmem     */
 /* when the guest has it, and under Xen each page's mappings must turn read-only), reads */
@@ -1968,7 +2015,7 @@ static void check_ldt(void)
 }
 
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
-#define FULL "basic,net,tcp,blk,fs,smp,clock,storm,ldt,shutdown"
+#define FULL "basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown"
 
 /* runs the checks of LIST (comma-separated groups); returns 1 when it names "shutdown" */
 static int run_checks(const char *list)
@@ -1993,6 +2040,7 @@ static int run_checks(const char *list)
 		{ "vdso", "vdso-pvclock", check_vdso, 120 },
 		{ "hostile", "hostile-user", check_hostile, 300 },
 		{ "ldt", "ldt-many", check_ldt, 300 },
+		{ "meltdown", "meltdown-report", check_meltdown, 60 },
 	};
 	char buf[256], *save, *t;
 	size_t i;

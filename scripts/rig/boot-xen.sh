@@ -33,6 +33,8 @@
 #                 balloon, vcpu, spinlock, blk, net; default all; reboot, shutdown and destroy
 #                 end every run). dom0 gets 1 GiB + MEM when the run saves or migrates, so that
 #                 the save file fits in its RAM, and QEMU room for two copies of the guest
+#          MELTDOWN (vulnerable | not-affected: what the guest's meltdown-report check must read
+#                 in sysfs on this QCPU; default: any true answer)
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
 #                 dom0 as /dev/vda with snapshot=on, so the image itself never changes)
 #          STRESS (*rootfs: SECONDS of Debian's stress-ng in the guest after its checks, with
@@ -80,6 +82,8 @@ XFAULT=${XFAULT:-}
 ROUNDS=${ROUNDS:-1}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
 LC_ITEMS=${LC_ITEMS:-}
+MELTDOWN=${MELTDOWN:-}
+case $MELTDOWN in '' | vulnerable | not-affected) ;; *) usage_error "MELTDOWN must be vulnerable or not-affected" ;; esac
 lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ -z "$LC_ITEMS" ] || [ "$XTEST" = lifecycle ] || usage_error "LC_ITEMS is for XTEST=lifecycle"
 [[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
@@ -183,6 +187,7 @@ BITS=64
 EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 xtest=$XTEST xvcpus=$VCPUS${XFAULT:+ xfault=$XFAULT}"
 [ "$ROUNDS" = 1 ] || EXTRA="$EXTRA xrounds=$ROUNDS"
 [ -z "$LC_ITEMS" ] || EXTRA="$EXTRA xlcitems=$LC_ITEMS"
+[ -z "$MELTDOWN" ] || EXTRA="$EXTRA xmeltdown=$MELTDOWN"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
 	EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 root=/dev/xvda rw init=/sbin/xtest-rootfs${XTEST:+ xtest=$XTEST xvcpus=$VCPUS}${XFAULT:+ xfault=$XFAULT}${STRESS:+ xstress=$STRESS}"

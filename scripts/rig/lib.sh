@@ -105,7 +105,7 @@ run_qemu() {
 }
 
 # The xtest= group "full": every group (testinit.c's FULL says the same)
-XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,ldt,shutdown
+XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown
 
 # The lifecycle run's checks (XTEST=lifecycle, lifecycle.sh), in the order they come: the
 # guest's (testinit) and dom0's (dom0-lifecycle, *-dom0); one line per item of LIFECYCLE_ITEMS,
@@ -179,6 +179,7 @@ expected_checks() {
 		vdso) echo vdso-pvclock ;;
 		hostile) echo hostile-user ;;
 		ldt) echo ldt-many ;;
+		meltdown) echo meltdown-report ;;
 		shutdown) echo xl-shutdown; [ "$kind" != native ] && echo xl-shutdown-dom0 ;;
 		lifecycle) lifecycle_checks "${LC_ITEMS:-}" ;;
 		*) echo "$t" ;;
