@@ -32,6 +32,9 @@ help:
 	@echo '                     kernel warning in the meantime fails it'
 	@echo '  make check-long    the hardening run: selftests, hostile userspace, the debug kernel,'
 	@echo '                     lifecycle with faults, detach/attach, OOM, stress (~21 min, kernels built)'
+	@echo '  make check-matrix  the i386 guest at 512 MiB, 2 GiB, 3.5 GiB x 2, 4 vCPUs x the amd, intel,'
+	@echo '                     max CPUs, selftests and lifecycle per size (~2 h; MATRIX_MEM, MATRIX_VCPUS,'
+	@echo '                     MATRIX_CPU, MATRIX_PARTS narrow it)'
 	@echo '  make htmldocs      make SPHINXDIRS=arch/x86/i386 htmldocs in the tree; any warning fails'
 	@echo '  make deps          install every Debian package the project uses (root)'
 	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
@@ -145,6 +148,12 @@ selftests-xen: rig kernel
 
 check:
 	@$(S)/check.sh
+
+# the i386 guest on every size, vCPU count and CPU model (issue 21); MATRIX_MEM, MATRIX_VCPUS,
+# MATRIX_CPU, MATRIX_PARTS narrow it
+.PHONY: check-matrix
+check-matrix: rig kernel
+	@$(S)/check-matrix.sh
 
 # the lifecycle run (issue 5): xl sysrq, save/restore, migrate, mem-set, vcpu-set, PV spinlocks,
 # reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), kernel64 or pv64;

@@ -1857,20 +1857,28 @@ static void check_meltdown(void)
 }
 
 /* ------------------------------------------------------------------------------------- */
-/* ldt-many: what Wine does with the LDT. A process installs a few thousand LDT entries, */
-/* spread over all 8192 slots (16 pages; the kernel vmallocs the table, from highmem     */
-/* when the guest has it, and under Xen each page's mappings must turn read-only), reads */
-/* through every one, forks children that check their copy and rewrite part of it, and   */
-/* exits; two rounds, so that tables are allocated and freed again                       */
+/* ldt-many: what Wine does with the LDT. A process installs 2049 LDT entries one by one */
+/* (slots 0-2047, then the last, 8191: the whole 64 KiB table, 16 pages; the kernel      */
+/* vmallocs the table, from highmem when the guest has it, and under Xen each page's     */
+/* mappings must turn read-only), reads through every one, forks children that check     */
+/* their copy and rewrite part of it, and exits; two rounds, so that tables are          */
+/* allocated and freed again                                                             */
 /* ------------------------------------------------------------------------------------- */
 
 #define LDT_SLOTS 8192		/* LDT_ENTRIES: the whole table, 64 KiB */
-#define LDT_STEP 4		/* every 4th slot: 2048 entries, the last at slot 8191 */
+#define LDT_FILL 2048		/* slots 0..2047 (4 pages) set one by one, growing the table, */
+#define LDT_N (LDT_FILL + 1)	/* ... then slot 8191: the table at its full 16 pages */
 #define LDT_ROUNDS 2		/* processes that build a table, in turn */
 #define LDT_CHILDREN 4		/* forks per round, running at once */
-#define LDT_REWRITE 64		/* each child rewrites every 64th of the parent's entries */
+#define LDT_REWRITE 8		/* entries each child rewrites in its own copy */
 
 static unsigned ldt_word[LDT_SLOTS];
+
+/* the K-th entry's slot */
+static int ldt_slot(int k)
+{
+	return k < LDT_FILL ? k : LDT_SLOTS - 1;
+}
 
 static int ldt_set(int slot, const void *base)
 {
@@ -1892,14 +1900,14 @@ static unsigned ldt_read(int slot)
 	return v;
 }
 
-/* slots that read a value other than ldt_word[] xor XOR: the count, the first in *first */
-static int ldt_verify(unsigned xor, int *first)
+/* entries that read a value other than ldt_word[] of their slot: the count, the first slot in *first */
+static int ldt_verify(int *first)
 {
-	int slot, bad = 0;
+	int k, bad = 0;
 
-	for (slot = LDT_SLOTS - 1; slot >= 0; slot -= LDT_STEP) {
-		if (ldt_read(slot) != (ldt_word[slot] ^ xor) && !bad++)
-			*first = slot;
+	for (k = 0; k < LDT_N; k++) {
+		if (ldt_read(ldt_slot(k)) != ldt_word[ldt_slot(k)] && !bad++)
+			*first = ldt_slot(k);
 	}
 	return bad;
 }
@@ -1909,23 +1917,22 @@ static void ldt_round(int round)
 {
 	static unsigned alt[LDT_SLOTS];
 	pid_t pids[LDT_CHILDREN];
-	int slot, i, st, bad, first = -1;
+	int slot, k, i, j, st, bad, first = -1;
 
 	for (slot = 0; slot < LDT_SLOTS; slot++) {
 		ldt_word[slot] = 0x9e3779b9u * (slot + 1) + round;
 		alt[slot] = ~ldt_word[slot];
 	}
-	/* the highest slot first: the table has its full size from the first call */
-	for (slot = LDT_SLOTS - 1; slot >= 0; slot -= LDT_STEP) {
-		if (ldt_set(slot, &ldt_word[slot])) {
-			dprintf(1, "round %d: modify_ldt of slot %d: %s\n", round, slot, strerror(errno));
+	for (k = 0; k < LDT_N; k++) {
+		if (ldt_set(ldt_slot(k), &ldt_word[ldt_slot(k)])) {
+			dprintf(1, "round %d: modify_ldt of slot %d: %s\n", round, ldt_slot(k), strerror(errno));
 			_exit(1);
 		}
 	}
-	bad = ldt_verify(0, &first);
+	bad = ldt_verify(&first);
 	if (bad) {
 		dprintf(1, "round %d: %d of %d entries read wrong values (first: slot %d)\n", round, bad,
-		       LDT_SLOTS / LDT_STEP, first);
+			LDT_N, first);
 		_exit(1);
 	}
 	for (i = 0; i < LDT_CHILDREN; i++) {
@@ -1936,30 +1943,31 @@ static void ldt_round(int round)
 		}
 		if (pids[i] == 0) {
 			/* the child's copy of the table, then its own rewrite of some entries */
-			if (ldt_verify(0, &first))
+			if (ldt_verify(&first))
 				_exit(2);
-			for (slot = LDT_SLOTS - 1 - i * LDT_STEP; slot >= 0; slot -= LDT_REWRITE * LDT_STEP)
+			for (j = 0; j < LDT_REWRITE; j++) {
+				slot = ldt_slot((i + j * LDT_CHILDREN * 61) % LDT_N);
 				if (ldt_set(slot, &alt[slot]))
 					_exit(3);
-			for (slot = LDT_SLOTS - 1 - i * LDT_STEP; slot >= 0; slot -= LDT_REWRITE * LDT_STEP)
 				if (ldt_read(slot) != ~ldt_word[slot])
 					_exit(4);
+			}
 			_exit(0);
 		}
 	}
 	for (i = 0; i < LDT_CHILDREN; i++) {
 		if (waitpid(pids[i], &st, 0) != pids[i] || !WIFEXITED(st) || WEXITSTATUS(st)) {
 			dprintf(1, "round %d: child %d: %s %d (2: its inherited table was wrong, 3: modify_ldt failed, 4: its rewrite read back wrong)\n",
-			       round, i, WIFSIGNALED(st) ? "signal" : "exit",
-			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+				round, i, WIFSIGNALED(st) ? "signal" : "exit",
+				WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 			_exit(1);
 		}
 	}
 	/* the children's rewrites were theirs alone */
-	bad = ldt_verify(0, &first);
+	bad = ldt_verify(&first);
 	if (bad) {
 		dprintf(1, "round %d: after the children, %d entries read wrong values (first: slot %d)\n",
-		       round, bad, first);
+			round, bad, first);
 		_exit(1);
 	}
 	_exit(0);
@@ -2009,9 +2017,9 @@ static void check_ldt(void)
 			return;
 		}
 	}
-	PASS("ldt-many", "%d rounds: %d LDT entries over all %d slots set, each read through %%fs, %d forked children checked their copy and rewrote %d entries each, the parent's stayed intact (HighTotal %lld kB; %.0f ms)",
-	     LDT_ROUNDS, LDT_SLOTS / LDT_STEP, LDT_SLOTS, LDT_CHILDREN, LDT_SLOTS / LDT_STEP / LDT_REWRITE,
-	     high, now_ms() - t0);
+	PASS("ldt-many", "%d rounds: %d LDT entries set one by one (slots 0-%d, then %d: the whole 64 KiB table), each read through %%fs, %d forked children checked their copy and rewrote %d entries each, the parent's stayed intact (HighTotal %lld kB; %.0f ms)",
+	     LDT_ROUNDS, LDT_N, LDT_FILL - 1, LDT_SLOTS - 1, LDT_CHILDREN, LDT_REWRITE, high,
+	     now_ms() - t0);
 }
 
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */

@@ -42,7 +42,8 @@
 #                 defaults to 900 + 2 x SECONDS)
 #          ROOTFS_SHIM (*rootfs: 1 = through the guest initramfs and testinit's switch-root, 0 =
 #                 no initramfs; default 1 for pv64rootfs, 0 for i386rootfs)
-#          QCPU (QEMU -cpu, default max,-smap)
+#          QCPU (QEMU -cpu: a model of lib.sh's qcpu(), amd, intel or max, or a -cpu
+#                 string; default amd: an AMD server without the hypervisor bit)
 #          QACCEL (QEMU -accel, default tcg; tcg,thread=single runs both vCPUs on one thread)
 #          XEN_EXTRA (more Xen command-line options, e.g. clocksource=tsc)
 #   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
@@ -127,7 +128,7 @@ esac
 
 new_logdir "boot-xen-$GUEST"
 SERIAL=$LOGDIR/serial.log
-echo "boot-xen: $GUEST on Xen '$XEN', xtest=${XTEST:-(none)}${XFAULT:+ xfault=$XFAULT}; log in $SERIAL"
+echo "boot-xen: $GUEST on Xen '$XEN' (cpu ${QCPU:-$QCPU_DEFAULT}, guest ${MEM} MiB, ${VCPUS} vCPUs), xtest=${XTEST:-(none)}${XFAULT:+ xfault=$XFAULT}; log in $SERIAL"
 T0=$(date +%s)
 
 is_elf() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; }
@@ -285,7 +286,7 @@ fi
 
 rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^RIG: DONE' \
-	qemu-system-x86_64 -machine pc -accel "${QACCEL:-tcg}" -cpu "${QCPU:-max,-smap}" -smp 2 -m "$QMEM" \
+	qemu-system-x86_64 -machine pc -accel "${QACCEL:-tcg}" -cpu "$(qcpu "${QCPU:-$QCPU_DEFAULT}")" -smp 2 -m "$QMEM" \
 	-display none -monitor none -serial stdio -nic none -no-reboot "${DRIVE[@]}" \
 	-kernel "$OUT/xen-$XEN" -append "$XENARGS" -initrd "$INITRD" || rc=$?
 rm -f "$LOGDIR/initrd.img"

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/check-matrix.sh: 'make check-matrix' (and a phase of 'make check-long'), the i386 PV
+# guest on the sizes, vCPU counts and CPUs users have (issue 21), so that a path that breaks
+# only at one size or on one CPU cannot hide:
+#
+#   boot-<MEM>m-<N>v-<CPU>  the full guest checks with the hostile user process (XTEST=full,
+#                           hostile: disk, network, SMP, clock, storm, LDT, Meltdown report,
+#                           xl shutdown), for each guest size, vCPU count and CPU model
+#   selftests-<MEM>m        the tree's x86 selftests in the PV guest against native
+#   lifecycle-<MEM>m        the whole lifecycle run (save/restore and migration with work in
+#                           flight, balloon down to an OOM kill and up, vCPU hotplug, block and
+#                           network detach/attach, reboot, shutdown, destroy); 2 vCPUs
+#
+# Env: MATRIX_MEM (guest MiB, "512 2048 3584"), MATRIX_VCPUS ("2 4"), MATRIX_CPU (lib.sh qcpu()
+# models, "amd intel max"), MATRIX_PARTS ("boot selftests lifecycle"), KERNEL (build/kernel-xen).
+# A CPU model without the hypervisor bit must also say what Meltdown is on it (MELTDOWN).
+# Ends with a table (size x vCPUs x CPU: PASS/FAIL and seconds) and "N passed, N failed";
+# results in build/check-matrix-results.txt. The whole matrix takes about 2 hours under TCG.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check-lib.sh"
+
+R=$REPO/scripts/rig
+KX=${KERNEL:-$BUILD/kernel-xen}
+MEMS=${MATRIX_MEM:-512 2048 3584}
+NVCPUS=${MATRIX_VCPUS:-2 4}
+CPUS=${MATRIX_CPU:-amd intel max}
+PARTS=${MATRIX_PARTS:-boot selftests lifecycle}
+for m in $MEMS $NVCPUS; do
+	[[ $m =~ ^[1-9][0-9]*$ ]] || { echo "check-matrix.sh: MATRIX_MEM and MATRIX_VCPUS are numbers, not '$m'" >&2; exit 64; }
+done
+for c in $CPUS; do
+	case $c in amd | intel | max) ;; *) echo "check-matrix.sh: MATRIX_CPU names amd, intel or max, not '$c'" >&2; exit 64 ;; esac
+done
+for p in $PARTS; do
+	case $p in boot | selftests | lifecycle) ;; *) echo "check-matrix.sh: MATRIX_PARTS names boot, selftests or lifecycle, not '$p'" >&2; exit 64 ;; esac
+done
+[ -f "$KX/vmlinux" ] || { echo "check-matrix.sh: no $KX/vmlinux (make kernel)" >&2; exit 64; }
+
+# what /sys/devices/system/cpu/vulnerabilities/meltdown must say on each model: Intel family 6
+# model 85 without RDCL_NO is affected; AMD is not (either family)
+meltdown() {
+	case $1 in intel) echo vulnerable ;; *) echo not-affected ;; esac
+}
+
+has() { [[ " $PARTS " == *" $1 "* ]]; }
+
+check_begin check-matrix
+phase rig-setup "$R/setup.sh"
+for mem in $MEMS; do
+	if has boot; then
+		for cpu in $CPUS; do
+			for v in $NVCPUS; do
+				phase "boot-${mem}m-${v}v-$cpu" env MEM="$mem" VCPUS="$v" QCPU="$cpu" \
+					MELTDOWN="$(meltdown "$cpu")" XTEST=full,hostile "$R/boot-xen.sh" i386 "$KX/vmlinux"
+			done
+		done
+	fi
+	if has selftests; then
+		phase "selftests-${mem}m" env MEM="$mem" "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
+	fi
+	if has lifecycle; then
+		phase "lifecycle-${mem}m" env MEM="$mem" "$R/lifecycle.sh" i386 "$KX/vmlinux"
+	fi
+done
+echo "[check-matrix] the table (guest MiB, what, vCPUs, CPU model: result, seconds):"
+while read -r res name secs; do
+	case $name in
+	boot-*) IFS=- read -r _ mem v cpu <<<"$name"; what="boot ${v%v} vCPUs $cpu" ;;
+	selftests-* | lifecycle-*) IFS=- read -r what mem <<<"$name"; what="$what 2 vCPUs amd" ;;
+	*) continue ;;
+	esac
+	printf '  %5s MiB  %-26s %s %6s\n' "${mem%m}" "$what" "$res" "$secs"
+done <"$RESULTS.new"
+check_end
