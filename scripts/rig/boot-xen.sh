@@ -272,6 +272,12 @@ if [ "$XTEST" = lifecycle ]; then
 fi
 QMEM=$(( QMEM + DOM0_MB ))
 [ $QMEM -ge 2048 ] || QMEM=2048
+# QEMU touches what the guests use: refuse a size the host cannot back, before a half-run boot
+avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+twice=
+[ "$XTEST" != lifecycle ] || twice=" twice, for a local migration"
+[ -z "$avail" ] || [ "$QMEM" -le "$avail" ] ||
+	usage_error "MEM=$MEM needs QEMU with $QMEM MiB (dom0 $DOM0_MB MiB, the guest$twice, Xen), but this host has $avail MiB available"
 GWAIT=$(( TIMEOUT - 150 ))
 [ $GWAIT -ge 60 ] || GWAIT=60
 XENARGS="$(xen_cmdline 2 $DOM0_MB)${XEN_EXTRA:+ $XEN_EXTRA}"
