@@ -25,7 +25,7 @@
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
 #   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
-#   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s), XFAULT
+#   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s + 600 s per GiB of MEM), XFAULT
 #   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README), ROUNDS (1: run
 #   the save and migrate items that many times in the one boot, a soak of the suspend path; a
 #   FAIL in any round fails the item; TIMEOUT grows by 60 s per extra round), LC_ITEMS (the
@@ -45,7 +45,10 @@ esac
 [ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
 ROUNDS=${ROUNDS:-1}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
-export MEM=${MEM:-256} VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1)))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
+# a bigger guest takes longer to save, migrate and balloon: 465 s for a local migration of
+# 2 GiB on a busy host, against 1500 s for the whole run at 256 MiB
+MEM=${MEM:-256}
+export MEM VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1) + MEM * 600 / 1024))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
 lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
