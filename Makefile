@@ -33,7 +33,7 @@ help:
 	@echo '  make check-long    the hardening run: selftests, hostile userspace, the debug kernel,'
 	@echo '                     lifecycle with faults, detach/attach, OOM, stress (~21 min, kernels built)'
 	@echo '  make check-matrix  the i386 guest at 512 MiB, 2 GiB, 3.5 GiB x 2, 4 vCPUs x the amd, intel,'
-	@echo '                     max CPUs, selftests and lifecycle per size (~2 h; MATRIX_MEM, MATRIX_VCPUS,'
+	@echo '                     max CPUs, selftests and lifecycle per size (3 h+; MATRIX_MEM, MATRIX_VCPUS,'
 	@echo '                     MATRIX_CPU, MATRIX_PARTS narrow it)'
 	@echo '  make htmldocs      make SPHINXDIRS=arch/x86/i386 htmldocs in the tree; any warning fails'
 	@echo '  make deps          install every Debian package the project uses (root)'

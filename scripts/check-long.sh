@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # scripts/check-long.sh: 'make check-long', the hardening run (issue 8) that 'make check' has
 # only a quick part of: 21 minutes of TCG on 2 cores with the kernels built (1277 s,
-# 2026-11-27) before the matrix (issue 21) came in, which adds about 2 hours; plus the debug
+# 2026-11-27) before the matrix (issue 21) came in, which adds 3 hours or more; plus the debug
 # kernel's build when it is cold.
 #
 #   selftests-xen          the tree's x86 selftests (32-bit) in the PV guest against native
@@ -16,7 +16,7 @@
 #                          checks fail (the checks can fail)
 #   matrix                 make check-matrix: the guest at 512 MiB, 2 GiB and 3.5 GiB, with 2
 #                          and 4 vCPUs, on the amd, intel and max CPU models, with the selftests
-#                          and the whole lifecycle run at each size (about 2 hours)
+#                          and the whole lifecycle run at each size (3 hours or more)
 #   stress-debug           Debian's stress-ng (cpu, vm, fork, mmap, pipe, timer) for STRESS
 #                          seconds (600) of guest time on the debug kernel, 1 GiB (HIGHMEM in
 #                          use), from the Debian i386 root file system; nothing at warning level

@@ -16,7 +16,8 @@
 # models, "amd intel max"), MATRIX_PARTS ("boot selftests lifecycle"), KERNEL (build/kernel-xen).
 # A CPU model without the hypervisor bit must also say what Meltdown is on it (MELTDOWN).
 # Ends with a table (size x vCPUs x CPU: PASS/FAIL and seconds) and "N passed, N failed";
-# results in build/check-matrix-results.txt. The whole matrix takes about 2 hours under TCG.
+# results in build/check-matrix-results.txt. The whole matrix takes 3 hours or more under TCG
+# (estimated from its parts: a boot 4-8 min, the lifecycle run 25-30 min at 2 GiB).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check-lib.sh"
