@@ -282,6 +282,8 @@ GWAIT=$(( TIMEOUT - 150 ))
 [ $GWAIT -ge 60 ] || GWAIT=60
 XENARGS="$(xen_cmdline 2 $DOM0_MB)${XEN_EXTRA:+ $XEN_EXTRA}"
 DOM0="$OUT/vmlinuz-debian console=hvc0 earlyprintk=xen loglevel=4 xrig.timeout=$GWAIT"
+DOM0_EXTRA=$(qcpu_dom0 "${QCPU:-$QCPU_DEFAULT}")
+[ -z "$DOM0_EXTRA" ] || DOM0="$DOM0 $DOM0_EXTRA"
 INITRD="${DOM0//,/,,},${LOGDIR//,/,,}/initrd.img"   # a literal comma in -initrd is ",,"
 DRIVE=()
 if [ -n "$ROOTFS_IMG" ]; then

@@ -56,20 +56,26 @@ module_closure() {
 # QEMU sets the hypervisor bit (CPUID.1:ECX[31]) unless told not to; bare metal never does, and
 # a PV guest kernel reads the real CPUID, so amd and intel look like the hosts users have.
 #   amd    an AMD family 0x17 server (-monitor: Xen's idle loop would MWAIT, which TCG lacks)
-#   intel  an Intel family 6 model 85 server; -sep: with SYSENTER, Xen 4.17 double-faulted in
-#          sysenter_entry as soon as a 32-bit process of dom0 used it (2 of 2 tries), its
-#          SYSENTER_ESP still the boot stack's address
+#   intel  an Intel family 6 model 85 server; dom0 boots with vdso32=0: when a 32-bit process
+#          of dom0 used SYSENTER (its vDSO does on Intel), Xen 4.17 double-faulted in
+#          sysenter_entry (2 of 2 tries), its SYSENTER_ESP still the boot stack's address
 #   max    QEMU's max (AMD family 0xf), with the hypervisor bit: the rig's CPU until 2026-12
 # qcpu NAME-OR-SPEC: the -cpu argument for a model name; anything else is taken as it is
 qcpu() {
 	case $1 in
 	amd) echo "max,-smap,-monitor,family=23,model=1,stepping=2,-hypervisor" ;;
-	intel) echo "max,-smap,vendor=GenuineIntel,family=6,model=85,stepping=4,-hypervisor,-sep" ;;
+	intel) echo "max,-smap,vendor=GenuineIntel,family=6,model=85,stepping=4,-hypervisor" ;;
 	max) echo "max,-smap" ;;
 	*) echo "$1" ;;
 	esac
 }
 QCPU_DEFAULT=amd
+# qcpu_dom0 NAME: what dom0's kernel command line needs on that model
+qcpu_dom0() {
+	case $1 in
+	intel) echo "vdso32=0" ;;
+	esac
+}
 
 # xen_cmdline DOM0_VCPUS [DOM0_MB]: the rig's Xen command line (boot-xen.sh, bench.sh): serial
 # console, DOM0_MB (default 1024) MiB for dom0, every log level.
