@@ -21,18 +21,19 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check-lib.sh"
+. "$(dirname "$0")/rig/lib.sh"	# the CPU models: QCPU_MODELS, QCPU_DEFAULT
 
 R=$REPO/scripts/rig
 KX=${KERNEL:-$BUILD/kernel-xen}
 MEMS=${MATRIX_MEM:-512 2048 3584}
 NVCPUS=${MATRIX_VCPUS:-2 4}
-CPUS=${MATRIX_CPU:-amd intel max}
+CPUS=${MATRIX_CPU:-$QCPU_MODELS}
 PARTS=${MATRIX_PARTS:-boot selftests lifecycle}
 for m in $MEMS $NVCPUS; do
 	[[ $m =~ ^[1-9][0-9]*$ ]] || { echo "check-matrix.sh: MATRIX_MEM and MATRIX_VCPUS are numbers, not '$m'" >&2; exit 64; }
 done
 for c in $CPUS; do
-	case $c in amd | intel | max) ;; *) echo "check-matrix.sh: MATRIX_CPU names amd, intel or max, not '$c'" >&2; exit 64 ;; esac
+	[[ " $QCPU_MODELS " == *" $c "* ]] || { echo "check-matrix.sh: MATRIX_CPU names models of: $QCPU_MODELS, not '$c'" >&2; exit 64; }
 done
 for p in $PARTS; do
 	case $p in boot | selftests | lifecycle) ;; *) echo "check-matrix.sh: MATRIX_PARTS names boot, selftests or lifecycle, not '$p'" >&2; exit 64 ;; esac
@@ -69,7 +70,7 @@ echo "[check-matrix] the table (guest MiB, what, vCPUs, CPU model: result, secon
 while read -r res name secs; do
 	case $name in
 	boot-*) IFS=- read -r _ mem v cpu <<<"$name"; what="boot ${v%v} vCPUs $cpu" ;;
-	selftests-* | lifecycle-*) IFS=- read -r what mem <<<"$name"; what="$what 2 vCPUs amd" ;;
+	selftests-* | lifecycle-*) IFS=- read -r what mem <<<"$name"; what="$what 2 vCPUs $QCPU_DEFAULT" ;;
 	*) continue ;;
 	esac
 	printf '  %5s MiB  %-26s %s %6s\n' "${mem%m}" "$what" "$res" "$secs"

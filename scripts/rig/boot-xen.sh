@@ -31,8 +31,8 @@
 #          ROUNDS (XTEST=lifecycle: how many times the save and migrate items run, 1-50; default 1)
 #          LC_ITEMS (XTEST=lifecycle: the items to run, comma-separated, of sysrq, save, migrate,
 #                 balloon, vcpu, spinlock, blk, net; default all; reboot, shutdown and destroy
-#                 end every run). dom0 gets 1 GiB + MEM when the run saves or migrates, so that
-#                 the save file fits in its RAM, and QEMU room for two copies of the guest
+#                 end every run). dom0 gets 1 GiB + MEM when the run saves, so that the save
+#                 file fits in its RAM, and a lifecycle run QEMU room for two copies of the guest
 #          MELTDOWN (vulnerable | not-affected: what the guest's meltdown-report check must read
 #                 in sysfs on this QCPU; default: any true answer)
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to

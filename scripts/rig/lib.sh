@@ -69,6 +69,7 @@ qcpu() {
 	*) echo "$1" ;;
 	esac
 }
+QCPU_MODELS="amd intel max"
 QCPU_DEFAULT=amd
 # qcpu_dom0 NAME: what dom0's kernel command line needs on that model
 qcpu_dom0() {
