@@ -51,12 +51,13 @@ fault_run() {
 }
 
 check_begin check-long
-phase deps "$S/deps.sh" tree build rig
-phase series-applies "$S/tree.sh"
-phase build-i386-xen "$S/build-kernel.sh" xen
-phase build-i386-xen-debug "$S/build-kernel.sh" xen-debug
-phase rig-setup "$R/setup.sh"
-phase rootfs-i386 "$R/mk-debian-i386-rootfs.sh"
+setup deps "$S/deps.sh" tree build rig
+setup series-applies "$S/tree.sh"
+setup build-i386-xen "$S/build-kernel.sh" xen
+setup build-i386-xen-debug "$S/build-kernel.sh" xen-debug
+setup rig-setup "$R/setup.sh"
+setup rootfs-i386 "$R/mk-debian-i386-rootfs.sh"
+check_records "$S/check-long.record"
 phase selftests-xen "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 phase boot-xen-i386-hostile env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KX/vmlinux"
 phase boot-xen-i386-debug env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KD/vmlinux"

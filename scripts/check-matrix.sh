@@ -49,7 +49,8 @@ meltdown() {
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 
 check_begin check-matrix
-phase rig-setup "$R/setup.sh"
+setup rig-setup "$R/setup.sh"
+check_records "$REPO/scripts/check-long.record"
 for mem in $MEMS; do
 	if has boot; then
 		for cpu in $CPUS; do
@@ -67,12 +68,12 @@ for mem in $MEMS; do
 	fi
 done
 echo "[check-matrix] the table (guest MiB, what, vCPUs, CPU model: result, seconds):"
-while read -r res name secs; do
+while read -r res name secs rec; do
 	case $name in
 	boot-*) IFS=- read -r _ mem v cpu <<<"$name"; what="boot ${v%v} vCPUs $cpu" ;;
 	selftests-* | lifecycle-*) IFS=- read -r what mem <<<"$name"; what="$what 2 vCPUs $QCPU_DEFAULT" ;;
 	*) continue ;;
 	esac
-	printf '  %5s MiB  %-26s %s %6s\n' "${mem%m}" "$what" "$res" "$secs"
+	printf '  %5s MiB  %-26s %s %6s %s\n' "${mem%m}" "$what" "$res" "$secs" "$rec"
 done <"$RESULTS.new"
 check_end

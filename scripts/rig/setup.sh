@@ -161,6 +161,7 @@ build_xen() {
 		cp "$src/xen/xen" "$src/xen/xen-syms" "$src/xen/.config" "$CACHE/xen/$key.tmp/"
 		rm -rf "$CACHE/xen/$key"; mv "$CACHE/xen/$key.tmp" "$CACHE/xen/$key"
 	fi
+	XEN_KEY=$key
 	cp "$CACHE/xen/$key/xen" "$OUT/xen-pv32"
 	cp "$CACHE/xen/$key/xen-syms" "$OUT/xen-pv32-syms"
 	cp "$CACHE/xen/$key/.config" "$OUT/xen-pv32.config"
@@ -214,5 +215,12 @@ step guest-initramfs build_guest
 step dom0-initramfs build_dom0
 # last: it may wait for the build lock, and everything else (XEN=debian boots) works without it
 step xen-pv32 build_xen
+# what the rig runs, for the records of long checks (scripts/check-lib.sh): a new Xen, .deb or
+# QEMU makes their results stale
+{
+	echo "xen-pv32 $XEN_KEY"
+	printf '%s\n' "${XEN_DEBS[@]}" "${GRUB_DEBS[@]}" | xargs -n1 basename
+	qemu-system-x86_64 --version | head -n1
+} > "$OUT/rig-versions"
 echo "setup: all done in $(( $(date +%s) - T0 ))s; artifacts in $OUT:"
 ls -la "$OUT" | sed 's/^/  /'

@@ -326,5 +326,44 @@ else
 	ko check-bisect-refuses "not refused:$bad"
 fi
 
+# check-lib.sh's records: a phase that passed is recorded under the checkout's key and not
+# run again; a failed one is not recorded; a change to a keyed file makes the records stale;
+# uncommitted changes switch them off; RECORDS=0 ignores them
+C=$T/records
+mkdir -p "$C/repo/scripts" "$C/repo/patches" && cp "$SRC/scripts/lib.sh" "$SRC/scripts/check-lib.sh" "$C/repo/scripts/" &&
+	echo a.patch >"$C/repo/series" && : >"$C/repo/patches/a.patch" &&
+	cat >"$C/repo/scripts/run.sh" <<'RUN' &&
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check-lib.sh"
+check_begin rec
+check_records "$REPO/scripts/rec.record"
+phase good sh -c 'echo ran >>"$0"' "$BUILD/good.ran"
+phase bad false
+check_end
+RUN
+	git -C "$C/repo" init -q && git -C "$C/repo" add -A &&
+	git -C "$C/repo" -c user.name=t -c user.email=t@t commit -qm t
+rr() { LINUX_SRC_PKGVER=1 RIG=$C/rig bash "$C/repo/scripts/run.sh" 2>&1; }
+runs() { cat "$C/repo/build/good.ran" 2>/dev/null | wc -l; }
+bad=
+rr >/dev/null; out=$(rr)
+[ "$(runs)" = 1 ] || bad="$bad rerun:$(runs)"
+grep -q "good .*PASS (recorded" <<<"$out" || bad="$bad not-reported:'$out'"
+grep -q "1 passed, 1 failed (1 of the passes recorded by earlier runs)" <<<"$out" || bad="$bad summary"
+grep -q " rec/bad " "$C/repo/scripts/rec.record" && bad="$bad failure-recorded"
+echo x >"$C/repo/patches/a.patch"
+out=$(rr)
+grep -q "records: not used (uncommitted changes" <<<"$out" || bad="$bad dirty-used"
+git -C "$C/repo" -c user.name=t -c user.email=t@t commit -qam u
+rr >/dev/null
+[ "$(runs)" = 3 ] || bad="$bad stale-reused"
+RECORDS=0 rr >/dev/null
+[ "$(runs)" = 4 ] || bad="$bad records=0-reused"
+if [ -z "$bad" ]; then
+	ok check-records
+else
+	ko check-records "$bad"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]
