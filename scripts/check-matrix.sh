@@ -9,8 +9,9 @@
 #                           xl shutdown), for each guest size, vCPU count and CPU model
 #   selftests-<MEM>m        the tree's x86 selftests in the PV guest against native
 #   lifecycle-<MEM>m        the whole lifecycle run (save/restore and migration with work in
-#                           flight, balloon down to an OOM kill and up, vCPU hotplug, block and
-#                           network detach/attach, reboot, shutdown, destroy); 2 vCPUs
+#                           flight, balloon down to an OOM kill and up, from 2 GiB also up to a
+#                           maxmem of 8 GiB, vCPU hotplug, block and network detach/attach,
+#                           reboot, shutdown, destroy); 2 vCPUs
 #
 # Env: MATRIX_MEM (guest MiB, "512 2048 3584"), MATRIX_VCPUS ("2 4"), MATRIX_CPU (lib.sh qcpu()
 # models, "amd intel max"), MATRIX_PARTS ("boot selftests lifecycle"), KERNEL (build/kernel-xen).
@@ -64,7 +65,11 @@ for mem in $MEMS; do
 		phase "selftests-${mem}m" env MEM="$mem" "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 	fi
 	if has lifecycle; then
-		phase "lifecycle-${mem}m" env MEM="$mem" "$R/lifecycle.sh" i386 "$KX/vmlinux"
+		# from 2 GiB, the balloon also grows the guest to a maxmem of 8 GiB (a 32-bit guest
+		# reaches memory + 10 x lowmem, so 512 MiB cannot)
+		maxmem=
+		[ "$mem" -lt 2048 ] || [ "$mem" -ge 8192 ] || maxmem=8192
+		phase "lifecycle-${mem}m" env MEM="$mem" MAXMEM="$maxmem" "$R/lifecycle.sh" i386 "$KX/vmlinux"
 	fi
 done
 echo "[check-matrix] the table (guest MiB, what, vCPUs, CPU model: result, seconds):"

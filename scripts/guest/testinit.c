@@ -2909,8 +2909,8 @@ static long long lc_sysval(const char *path)
 
 #define BALLOON "/sys/devices/system/xen_memory/xen_memory0"
 
-/* waits (LC_WAIT_S) until current_kb is within 2 MiB of target_kb; the time in ms, or -1 */
-static double lc_balloon_settle(long long *cur, long long *tgt)
+/* waits up to SECS until current_kb is within 2 MiB of target_kb; the time in ms, or -1 */
+static double lc_balloon_settle_s(long long *cur, long long *tgt, int secs)
 {
 	double t0 = now_ms();
 
@@ -2919,10 +2919,16 @@ static double lc_balloon_settle(long long *cur, long long *tgt)
 		*tgt = lc_sysval(BALLOON "/target_kb");
 		if (*cur > 0 && *tgt > 0 && llabs(*cur - *tgt) <= 2048)
 			return now_ms() - t0;
-		if (now_ms() - t0 > LC_WAIT_S * 1000.0)
+		if (now_ms() - t0 > secs * 1000.0)
 			return -1;
 		usleep(250000);
 	}
+}
+
+/* the same for LC_WAIT_S */
+static double lc_balloon_settle(long long *cur, long long *tgt)
+{
+	return lc_balloon_settle_s(cur, tgt, LC_WAIT_S);
 }
 
 /*
@@ -3016,6 +3022,134 @@ static void lc_oom(long long free_kb)
 	free(log);
 }
 
+/* what a balloon-max process found: 1 verified (-2 mmap failed, -3 pattern wrong) */
+struct lc_bmax_result {
+	int ok;
+	long long pages, high;	/* pages mapped; of them, pfns at or above 4 GiB */
+};
+
+/* a balloon-max process: waits for a length in kB, maps, touches, verifies, counts pfns */
+static void lc_bmax_child(int in, int out)
+{
+	struct lc_bmax_result r = { 0, 0, 0 };
+	static uint64_t pm[1024];
+	long long len_kb;
+	unsigned char *p;
+	size_t len, j, k;
+	int fd;
+
+	if (read(in, &len_kb, sizeof(len_kb)) != sizeof(len_kb))
+		_exit(1);
+	len = (size_t)len_kb * 1024;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED) {
+		r.ok = -2;
+		goto out;
+	}
+	for (j = 0; j < len; j += 4096)
+		p[j] = (unsigned char)(j >> 12) ^ 0x5a;
+	r.ok = 1;
+	for (j = 0; j < len; j += 4096)
+		if (p[j] != ((unsigned char)(j >> 12) ^ 0x5a))
+			r.ok = -3;
+	/* the frames behind the mapping (root sees PFNs in pagemap: bit 63 present, 0-54 PFN) */
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	for (j = 0; fd >= 0 && j < len; j += sizeof(pm) / 8 * 4096) {
+		ssize_t got = pread(fd, pm, sizeof(pm), (off_t)(((uintptr_t)p + j) >> 12) * 8);
+
+		for (k = 0; got > 0 && k < (size_t)got / 8; k++) {
+			if (!(pm[k] >> 63))
+				continue;
+			r.pages++;
+			if ((pm[k] & ((1ULL << 55) - 1)) >= 0x100000)
+				r.high++;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+out:
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(4);
+	pause();
+	_exit(0);
+}
+
+/*
+ * balloon-max (xmaxmem=MiB, boot-xen.sh MAXMEM): with a maxmem above memory, dom0 grows the
+ * guest to maxmem. The balloon then populates pfns of the extra region the kernel reserved at
+ * boot, above 4 GiB of pfns when maxmem is, where the p2m may get page-table entries that
+ * page tables made before cannot see. So a process forked before the growth maps, touches and
+ * verifies up to 1.5 GiB after it, and counts through /proc/self/pagemap the frames at or
+ * above 4 GiB it got: none means the path was not exercised (a failure too). balloon-back:
+ * dom0 sets memory again.
+ */
+static void lc_balloon_max(long long cur0)
+{
+	char *v = cmdline_value("xmaxmem");
+	long long max_kb = v ? atoll(v) * 1024 : 0, tot0, tot1, free1, cur, tgt, len_kb = 0;
+	struct lc_bmax_result r = { 0, 0, 0 };
+	int rc, st, to[2], from[2], got = 0;
+	double ms, t0 = 0;
+	pid_t kid;
+
+	if (max_kb <= cur0 + 4096)
+		return;
+	if (pipe(to) || pipe(from)) {
+		FAIL("balloon-max", "pipe: %s", strerror(errno));
+		return;
+	}
+	kid = fork();
+	if (kid == 0) {
+		close(to[1]);
+		close(from[0]);
+		lc_bmax_child(to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	tot0 = lc_meminfo("MemTotal");
+	rc = lc_action("balloon-max", NULL, 0);
+	/* Xen populates a GiB in about 20 s under TCG */
+	ms = lc_balloon_settle_s(&cur, &tgt, LC_WAIT_S + (int)((max_kb - cur0) >> 20) * 30);
+	tot1 = lc_meminfo("MemTotal");
+	free1 = lc_meminfo("MemFree");
+	if (rc || ms < 0 || cur < max_kb - 8192 || tot1 - tot0 < (cur - cur0) * 3 / 4) {
+		FAIL("balloon-max", "xl mem-set %lld MiB (rc %d): target_kb %lld, current_kb %lld (from %lld) after %.1f s, MemTotal %lld -> %lld kB",
+		     max_kb >> 10, rc, tgt, cur, cur0, ms / 1e3, tot0, tot1);
+	} else if (kid < 0) {
+		FAIL("balloon-max", "fork: %s", strerror(errno));
+	} else {
+		struct pollfd pf = { .fd = from[0], .events = POLLIN };
+
+		len_kb = free1 - 65536 < 1536 * 1024 ? free1 - 65536 : 1536 * 1024;
+		t0 = now_ms();
+		if (write(to[1], &len_kb, sizeof(len_kb)) == sizeof(len_kb) &&
+		    poll(&pf, 1, (LC_WAIT_S + (int)(len_kb >> 10) / 10) * 1000) == 1)
+			got = read(from[0], &r, sizeof(r)) == sizeof(r);
+		if (!got)
+			FAIL("balloon-max", "a process forked before the growth did not report on %lld MiB within %d s",
+			     len_kb >> 10, LC_WAIT_S + (int)(len_kb >> 10) / 10);
+		else if (r.ok != 1 || r.high == 0)
+			FAIL("balloon-max", "grown to %lld kB; a process forked before mapped %lld MiB: %s, %lld of %lld pages at pfns >= 4 GiB%s",
+			     cur, len_kb >> 10, r.ok == 1 ? "verified" : r.ok == -2 ? "mmap failed" : "pattern wrong",
+			     r.high, r.pages, r.high ? "" : " (the path is not exercised)");
+		else
+			PASS("balloon-max", "xl mem-set to maxmem: current_kb %lld -> %lld in %.1f s, MemTotal %lld -> %lld kB; a process forked before mapped, touched and verified %lld MiB in %.1f s, %lld of its %lld pages at pfns >= 4 GiB",
+			     cur0, cur, ms / 1e3, tot0, tot1, len_kb >> 10, (now_ms() - t0) / 1e3, r.high, r.pages);
+	}
+	close(to[1]);
+	close(from[0]);
+	if (kid > 0) {
+		kill(kid, SIGKILL);
+		waitpid(kid, &st, 0);
+	}
+	rc = lc_action("balloon-back", NULL, 0);
+	ms = lc_balloon_settle_s(&cur, &tgt, LC_WAIT_S + (int)((max_kb - cur0) >> 20) * 30);
+	if (rc || ms < 0 || llabs(cur - cur0) > 8192)
+		FAIL("balloon-back", "xl mem-set back (rc %d): current_kb %lld, target_kb %lld (at first %lld)", rc, cur, tgt, cur0);
+	else
+		PASS("balloon-back", "current_kb back to %lld in %.1f s", cur, ms / 1e3);
+}
+
 static void lc_balloon(void)
 {
 	long long tot0 = lc_meminfo("MemTotal"), free0 = lc_meminfo("MemFree");
@@ -3084,6 +3218,7 @@ static void lc_balloon(void)
 	else
 		PASS("balloon-up", "current_kb back to %lld in %.1f s; MemTotal %lld kB, MemFree %lld kB; %zu MiB (more than the %lld MiB free at half) allocated, touched, verified",
 		     cur, ms / 1e3, tot2, free2, len >> 20, free1 >> 10);
+	lc_balloon_max(cur0);
 }
 
 /* waits up to MS for PATH to exist (WANT 1) or to be gone (WANT 0), polling every 100 ms; 1 if so */

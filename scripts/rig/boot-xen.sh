@@ -33,6 +33,8 @@
 #                 balloon, vcpu, spinlock, blk, net; default all; reboot, shutdown and destroy
 #                 end every run). dom0 gets 1 GiB + MEM when the run saves, so that the save
 #                 file fits in its RAM, and a lifecycle run QEMU room for two copies of the guest
+#          MAXMEM (guest maxmem in MiB, above MEM: the balloon can grow the guest to it; a
+#                 lifecycle run's balloon item then grows it there and back, balloon-max)
 #          MELTDOWN (vulnerable | not-affected: what the guest's meltdown-report check must read
 #                 in sysfs on this QCPU; default: any true answer)
 #          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
@@ -83,12 +85,15 @@ XFAULT=${XFAULT:-}
 ROUNDS=${ROUNDS:-1}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] && [ "$ROUNDS" -le 50 ] || usage_error "ROUNDS must be a number from 1 to 50"
 LC_ITEMS=${LC_ITEMS:-}
+MAXMEM=${MAXMEM:-}
 MELTDOWN=${MELTDOWN:-}
 case $MELTDOWN in '' | vulnerable | not-affected) ;; *) usage_error "MELTDOWN must be vulnerable or not-affected" ;; esac
 lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ -z "$LC_ITEMS" ] || [ "$XTEST" = lifecycle ] || usage_error "LC_ITEMS is for XTEST=lifecycle"
 [[ $VCPUS =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	usage_error "VCPUS, MEM and TIMEOUT must be numbers"
+[ -z "$MAXMEM" ] || { [[ $MAXMEM =~ ^[0-9]+$ ]] && [ "$MAXMEM" -gt "$MEM" ]; } ||
+	usage_error "MAXMEM must be a number of MiB above MEM ($MEM), not '$MAXMEM'"
 [ -z "$STRESS" ] || case $GUEST in *rootfs) ;; *) usage_error "STRESS runs in the root file system: GUEST i386rootfs or pv64rootfs, not $GUEST" ;; esac
 [[ $XTEST =~ ^[a-z0-9,-]*$ && $XFAULT =~ ^[a-z0-9,-]*$ ]] ||
 	usage_error "XTEST and XFAULT are comma-separated names"
@@ -188,6 +193,7 @@ BITS=64
 EXTRA="console=hvc0 earlyprintk=xen print-fatal-signals=1 xtest=$XTEST xvcpus=$VCPUS${XFAULT:+ xfault=$XFAULT}"
 [ "$ROUNDS" = 1 ] || EXTRA="$EXTRA xrounds=$ROUNDS"
 [ -z "$LC_ITEMS" ] || EXTRA="$EXTRA xlcitems=$LC_ITEMS"
+[ -z "$MAXMEM" ] || EXTRA="$EXTRA xmaxmem=$MAXMEM"
 [ -z "$MELTDOWN" ] || EXTRA="$EXTRA xmeltdown=$MELTDOWN"
 RAMDISK=$OUT/guest.cpio.gz
 if [ -n "$ROOTFS_IMG" ]; then
@@ -244,6 +250,7 @@ fi
 		fi
 	fi
 	echo "memory = $MEM"
+	[ -z "$MAXMEM" ] || echo "maxmem = $MAXMEM"
 	echo "vcpus = $VCPUS"
 	echo 'on_poweroff = "destroy"'
 	# the lifecycle run (XTEST=lifecycle, lifecycle.sh) checks that xl reboot brings it back
@@ -270,6 +277,8 @@ if [ "$XTEST" = lifecycle ]; then
 	[ -n "$LC_ITEMS" ] && [[ ",$LC_ITEMS," != *,save,* ]] || DOM0_MB=$(( 1024 + MEM ))
 	QMEM=$(( QMEM + MEM ))
 fi
+# a guest that may grow to MAXMEM: room for that (its migration copy is at MEM)
+[ -z "$MAXMEM" ] || [ $(( MAXMEM + 512 )) -le "$QMEM" ] || QMEM=$(( MAXMEM + 512 ))
 QMEM=$(( QMEM + DOM0_MB ))
 [ $QMEM -ge 2048 ] || QMEM=2048
 # QEMU touches what the guests use: refuse a size the host cannot back, before a half-run boot

@@ -147,14 +147,19 @@ blk-dom0 blk-detach blk-attach blk-idle blk-clock blk-timer blk-tcp blk-mem blk-
 net-dom0 net-detach net-attach vif-clock vif-timer vif-tcp vif-mem vif-file
 xl-reboot-dom0 xl-reboot xl-shutdown xl-shutdown-dom0 xl-destroy-dom0"
 
+# the balloon item's checks when the guest has a maxmem (MAXMEM): grown to it and back
+LIFECYCLE_MAXMEM_CHECKS="balloon-max balloon-back"
+
 # lifecycle_checks [ITEMS]: the checks of the items named (comma-separated, from
-# LIFECYCLE_ITEMS; empty: all) and of the run's end, one per line
+# LIFECYCLE_ITEMS; empty: all) and of the run's end, one per line; with MAXMEM set, the
+# balloon item's LIFECYCLE_MAXMEM_CHECKS too
 lifecycle_checks() {
 	local want=",${1:-${LIFECYCLE_ITEMS// /,}},"
 	paste -d' ' <(printf '%s\n' $LIFECYCLE_ITEMS end) <(printf '%s\n' "$LIFECYCLE_CHECKS") |
 		while read -r it checks; do
 			[ "$it" = end ] || [[ $want == *",$it,"* ]] || continue
 			printf '%s\n' $checks
+			[ "$it" != balloon ] || [ -z "${MAXMEM:-}" ] || printf '%s\n' $LIFECYCLE_MAXMEM_CHECKS
 		done
 }
 

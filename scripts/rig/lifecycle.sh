@@ -25,7 +25,8 @@
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
 #   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
-#   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), VCPUS (2), TIMEOUT (QEMU run, 1500 s + 600 s per GiB of MEM), XFAULT
+#   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), MAXMEM (the
+#   guest's maxmem: the balloon item also grows it there and back), VCPUS (2), TIMEOUT (QEMU run, 1500 s + 600 s per GiB of MEM, + 120 s per GiB of MAXMEM), XFAULT
 #   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README), ROUNDS (1: run
 #   the save and migrate items that many times in the one boot, a soak of the suspend path; a
 #   FAIL in any round fails the item; TIMEOUT grows by 60 s per extra round), LC_ITEMS (the
@@ -48,11 +49,12 @@ ROUNDS=${ROUNDS:-1}
 # a bigger guest takes longer to save, migrate and balloon: 465 s for a local migration of
 # 2 GiB on a busy host, against 1500 s for the whole run at 256 MiB
 MEM=${MEM:-256}
-export MEM VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1) + MEM * 600 / 1024))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
+MAXMEM=${MAXMEM:-}
+export MEM MAXMEM VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1) + MEM * 600 / 1024 + ${MAXMEM:-0} * 120 / 1024))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
 lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
-echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}, ROUNDS=$ROUNDS${LC_ITEMS:+, LC_ITEMS=$LC_ITEMS}; progress as it comes:"
+echo "lifecycle: $GUEST (${KERNEL:-the Debian amd64 kernel}), MEM=$MEM${MAXMEM:+, MAXMEM=$MAXMEM}, TIMEOUT=$TIMEOUT${XFAULT:+, XFAULT=$XFAULT}, ROUNDS=$ROUNDS${LC_ITEMS:+, LC_ITEMS=$LC_ITEMS}; progress as it comes:"
 # progress: the run's own lines (dom0's actions, the guest's PASS/FAIL) as boot-xen.sh logs them
 OUTF=$(mktemp)
 "$RIG_SCRIPTS/boot-xen.sh" "$GUEST" ${KERNEL:+"$KERNEL"} > "$OUTF" 2>&1 &
@@ -107,7 +109,11 @@ echo "--- lifecycle items ($GUEST):"
 item sysrq sysrq sysrq xl-sysrq
 item save-restore save save-restore save-dom0 save-clock save-timer save-tcp save-mem save-file
 item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
-item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-oom balloon-up
+if [ -n "$MAXMEM" ]; then
+	item balloon balloon "balloon-down balloon-up balloon-max balloon-back" balloon-dom0 balloon-down balloon-oom balloon-up $LIFECYCLE_MAXMEM_CHECKS
+else
+	item balloon balloon "balloon-down balloon-up" balloon-dom0 balloon-down balloon-oom balloon-up
+fi
 item vcpu-hotplug vcpu "vcpu-down vcpu-up" vcpu-down vcpu-up vcpu-clock vcpu-dom0
 item spinlock spinlock "spin-pin spin-unpin" spinlock
 item blk-detach blk "blk-detach blk-attach" blk-dom0 blk-detach blk-attach blk-idle blk-clock blk-timer blk-tcp blk-mem blk-file
@@ -117,7 +123,7 @@ item shutdown - "" xl-shutdown xl-shutdown-dom0
 item destroy - destroy xl-destroy-dom0
 # FAIL lines of other names (init, lifecycle, guest-crashed, ...) count too
 other=$(grep -E '^FAIL ' <<<"$lines" | awk '{ print $2 }' | sed 's/:$//' |
-	grep -vxE "$(echo $LIFECYCLE_CHECKS | tr ' ' '|')" | sort -u)
+	grep -vxE "$(echo $LIFECYCLE_CHECKS $LIFECYCLE_MAXMEM_CHECKS | tr ' ' '|')" | sort -u)
 for c in $other; do
 	echo "ITEM other: FAIL $c: $(grep -m1 -E "^FAIL $c" <<<"$lines" | cut -c1-300)"
 	fail=$((fail + 1))
