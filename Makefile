@@ -13,7 +13,7 @@ GUEST ?= i386
 KERNEL ?=
 
 .PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
-	kernel64 kernels check-bisect rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
+	kernel64 kernels check-bisect check-distro distro-config rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
 	clean distclean
 
 all:
@@ -51,6 +51,10 @@ help:
 	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64),'
 	@echo '                     sparse/W=1 per patch; records in scripts/check-bisect.record;'
 	@echo '                     BISECT_ARGS="--resume --budget SECONDS" or --status'
+	@echo '  make distro-config Debian 12'"'"'s i386 686-pae kernel configuration -> build/configs/'
+	@echo '  make check-distro  that configuration built whole, pristine and with the series and'
+	@echo '                     XEN_PV: no new error or warning; hours, in recorded pieces'
+	@echo '                     (scripts/check-distro.record); DISTRO_ARGS="--budget SECONDS" or --status'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
 	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs [KERNEL=path]'
 	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
@@ -111,6 +115,13 @@ kernels: kernel kernel-native kernel64
 
 check-bisect: export
 	@$(S)/check-bisect.sh $(BISECT_ARGS)
+
+distro-config:
+	@$(S)/distro-config.sh
+
+# the distribution kernel (issue 22): resumable, DISTRO_ARGS="--budget SECONDS" or --status
+check-distro:
+	@$(S)/check-distro.sh $(DISTRO_ARGS)
 
 rig:
 	@$(S)/rig/setup.sh

@@ -3,7 +3,7 @@
 # scripts/build-kernel.sh KIND [SRC [OUT]]: configure and build a kernel with ccache.
 #
 #   xen     i386 PAE domU: i386 tinyconfig + Kconfig.xen           -> build/kernel-xen
-#   xen-preempt  the same with CONFIG_PREEMPT
+#   xen-preempt  the same with CONFIG_PREEMPT and CONFIG_HIGHPTE
 #           (+ scripts/configs/xen-preempt.config)                   -> build/kernel-xen-preempt
 #   xen-debug  the same with the kernel's debugging checks
 #           (+ scripts/configs/xen-debug.config)                     -> build/kernel-xen-debug

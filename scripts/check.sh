@@ -78,8 +78,9 @@ if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
 	phase lifecycle-i386-2g-balloon env MEM=2048 MAXMEM=8192 LC_ITEMS=balloon "$S/rig/lifecycle.sh" i386 "$KX/vmlinux"
 	# Debian bookworm i386 (debootstrap, cached in ~/.cache/xen-i386/rootfs) from
 	# xvda, no initramfs: root=, init= and rw reach the kernel, its userspace runs.
-	# The same guest built with CONFIG_PREEMPT (Kconfig.xen has PREEMPT_VOLUNTARY).
-	phase boot-xen-i386-preempt env XTEST=basic,net,tcp,blk,smp,storm \
+	# The same guest built with CONFIG_PREEMPT (Kconfig.xen has PREEMPT_VOLUNTARY) and
+	# CONFIG_HIGHPTE, at 1.5 GiB so that there is highmem its page tables must stay out of.
+	phase boot-xen-i386-preempt env MEM=1536 XTEST=basic,net,tcp,blk,smp,storm \
 		"$S/rig/boot-xen.sh" i386 "$BUILD/kernel-xen-preempt/vmlinux"
 	phase rootfs-i386 "$S/rig/mk-debian-i386-rootfs.sh"
 	phase boot-xen-i386rootfs "$S/rig/boot-xen.sh" i386rootfs "$KX/vmlinux"

@@ -1,0 +1,245 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/check-distro.sh [--budget SECONDS] [--status] [VARIANT...]: 'make check-distro'
+# (issue 22). The distribution's kernel, built whole: Debian 12's 686-pae configuration
+# (scripts/distro-config.sh) with 'make olddefconfig', every built-in object and every module,
+# on two trees:
+#
+#   pristine  Debian's linux-source-6.12 as it is (XEN_PV cannot be set on it for 32-bit)
+#   xen       the same with the series, and CONFIG_XEN_PV=y
+#
+# The xen build must have no error and no warning that the pristine build lacks. Both have
+# DEBUG_INFO off (Debian builds with it for its -dbg package; it makes no diagnostics of its
+# own and adds about half to a build of hours). A configuration that cannot have XEN_PV is
+# refused with the option that blocks it.
+#
+# A whole build takes hours on 2 cores, so it is done in pieces that are recorded as they
+# finish and can be spread over sessions: the source directories, grouped into chunks of
+# about the same number of C files, each built with 'make DIR/...' (objects and modules, -k),
+# and last 'make all' (vmlinux, bzImage, modules and modpost, which needs every chunk built in
+# this output directory; on a new machine it builds whatever is missing itself). Records:
+# scripts/check-distro.record (commit it), "KEY VARIANT PIECE RESULT WARNINGS SECONDS DATE",
+# RESULT ok or errors:N; the warnings and errors themselves, without line numbers, in
+# scripts/check-distro.warnings as "KEY VARIANT PIECE | text". KEY is a hash of the Debian
+# configuration, the linux-source version, the compiler's version and, for xen, the
+# series' diffs and new files: a record is valid while none of them changes.
+#
+#   --budget SECONDS  stop starting pieces after SECONDS; a piece still running then is cut
+#                     off and not recorded (make resumes it next time); exit 0
+#   --status          what is recorded for the current keys, the new warnings of xen over
+#                     pristine so far; exit 0 only when both variants are complete with none
+# Trees: build/distro/pristine/linux-source-6.12 (unpacked here) and the patched tree
+# (make tree); output in build/distro/kernel-VARIANT; logs in build/distro/logs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+export LC_ALL=C
+
+budget='' status=''
+variants=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--status) status=1 ;;
+	--budget)
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--budget needs a number of seconds"
+		budget=$2
+		shift
+		;;
+	pristine | xen) variants+=("$1") ;;
+	*) die "usage: check-distro.sh [--budget SECONDS] [--status] [pristine|xen...] (not '$1')" ;;
+	esac
+	shift
+done
+[ ${#variants[@]} -gt 0 ] || variants=(pristine xen)
+
+RECORD=$REPO/scripts/check-distro.record
+WARNINGS=$REPO/scripts/check-distro.warnings
+D=$BUILD/distro
+CFG=$BUILD/configs/debian-686-pae.config
+CHUNK_FILES=${CHUNK_FILES:-1200}	# C files per chunk: about 20 minutes on 2 cores
+T0=$SECONDS
+
+"$REPO/scripts/deps.sh" tree build
+"$REPO/scripts/distro-config.sh" "$CFG" >/dev/null
+pkgver=$(src_pkg_version)
+[ -n "$pkgver" ] || die "package $LINUX_SRC_PKG is not installed"
+mkdir -p "$D/logs"
+touch "$RECORD" "$WARNINGS"
+
+# what is set on top of Debian's configuration, per variant
+adjust() {
+	echo "# CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT is not set"
+	echo "# CONFIG_DEBUG_INFO_DWARF4 is not set"
+	echo "# CONFIG_DEBUG_INFO_DWARF5 is not set"
+	echo "CONFIG_DEBUG_INFO_NONE=y"
+	[ "$1" = pristine ] || echo "CONFIG_XEN_PV=y"
+}
+
+tree_of() { if [ "$1" = pristine ]; then echo "$D/pristine/$LINUX_SRC_PKG"; else echo "$TREE"; fi; }
+
+key_of() {
+	{
+		echo "$pkgver"
+		gcc --version | head -n 1
+		cat "$CFG"
+		adjust "$1"
+		if [ "$1" = xen ]; then
+			for p in $(series_patches "$REPO/series"); do
+				sed -n '/^--- /,$p' "$REPO/patches/$p"
+			done
+			series_newfiles "$REPO/series" | cut -f2 | while read -r f; do cat "$REPO/$f"; done
+		fi
+	} | sha256sum | cut -c1-16
+}
+
+# the trees
+prepare_tree() {
+	local t stamp tmp
+	if [ "$1" = xen ]; then
+		"$REPO/scripts/tree.sh" >"$D/logs/tree.log" 2>&1 || die "make tree failed: $D/logs/tree.log"
+		return
+	fi
+	t=$(tree_of pristine)
+	stamp=$t/.xen-i386-pkgver
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$pkgver" ]; then
+		say "unpacking the pristine $LINUX_SRC_PKG ($pkgver) in $t"
+		rm -rf "$D/pristine" && mkdir -p "$D/pristine"
+		tmp=$D/pristine/.unpack
+		mkdir -p "$tmp"
+		tar -C "$tmp" -xJf "$LINUX_SRC_TARBALL" || die "cannot unpack $LINUX_SRC_TARBALL"
+		mv "$tmp"/* "$t" && rmdir "$tmp"
+		echo "$pkgver" >"$stamp"
+	fi
+}
+
+# why XEN_PV is not in a configuration: the first of its dependencies that is not met
+xen_pv_blocker() {
+	local c=$1
+	grep -q '^CONFIG_XEN=y' "$c" || { echo "CONFIG_XEN is not set (it needs PARAVIRT and X86_PAE or X86_64)"; return; }
+	grep -q '^CONFIG_X86_PAE=y' "$c" || { echo "CONFIG_X86_PAE is not set (64-bit Xen runs 32-bit PV guests in PAE mode only)"; return; }
+	grep -q '^CONFIG_VMSPLIT_3G=y' "$c" || { echo "CONFIG_VMSPLIT_3G is not set (the guest's MMU code handles the 3G/1G split only)"; return; }
+	grep -q '^CONFIG_X86_LEGACY_VM86=y' "$c" && { echo "CONFIG_X86_LEGACY_VM86=y (vm86 mode is not available to a PV guest)"; return; }
+	echo "an unmet dependency of XEN_PV (see arch/x86/xen/Kconfig)"
+}
+
+configure() {
+	local v=$1 t out want
+	t=$(tree_of "$v") out=$D/kernel-$v
+	want=$(key_of "$v")
+	mkdir -p "$out"
+	[ "$(cat "$out/.xen-i386-config-key" 2>/dev/null)" = "$want" ] && [ -f "$out/.config" ] && return 0
+	{ cat "$CFG"; adjust "$v"; } >"$out/.config"
+	make -C "$t" O="$out" ARCH=i386 olddefconfig >"$D/logs/$v-config.log" 2>&1 ||
+		die "olddefconfig failed for $v: $D/logs/$v-config.log"
+	if [ "$v" = xen ] && ! grep -q '^CONFIG_XEN_PV=y' "$out/.config"; then
+		die "Debian's configuration cannot have XEN_PV on this tree: $(xen_pv_blocker "$out/.config")"
+	fi
+	grep -q '^CONFIG_DEBUG_INFO_NONE=y' "$out/.config" || die "$v: DEBUG_INFO could not be turned off"
+	echo "$want" >"$out/.xen-i386-config-key"
+}
+
+# the pieces: chunks of source directories, each about CHUNK_FILES C files, then "all"
+pieces_of() {
+	local t=$1
+	(
+		cd "$t"
+		for d in init kernel mm fs ipc security crypto block io_uring certs lib virt arch/x86 sound usr; do
+			[ -d "$d" ] && echo "$(find "$d" -name '*.c' | wc -l) $d"
+		done
+		for top in drivers net; do
+			for d in "$top"/*/; do
+				[ -f "$d/Makefile" ] && echo "$(find "$d" -name '*.c' | wc -l) ${d%/}"
+			done
+		done
+	) | sort -k2 | awk -v max="$CHUNK_FILES" '
+		# (the few files right in net/ are built by "all")
+		{ if (n > 0 && sum + $1 > max) { print line; line = ""; sum = 0; n = 0 }
+		  line = line (n ? " " : "") $2 "/"; sum += $1; n++ }
+		END { if (n) print line }'
+}
+
+recorded() {  # recorded KEY VARIANT PIECE: its RESULT, or nothing
+	awk -v k="$1" -v v="$2" -v p="$3" '$1 == k && $2 == v && $3 == p { r = $4 } END { if (r != "") print r }' "$RECORD"
+}
+
+# normalized diagnostics of a log: "file: warning: text" without line, column and tree path
+diagnostics() {
+	sed -n -E -e 's,^(/[^:]*/linux-source-[^/]*/)?([^: ]+):[0-9]+(:[0-9]+)?: (warning|error): (.*),\2: \4: \5,p' \
+		-e 's,^(WARNING|ERROR): (modpost: .*),modpost: \L\1\E: \2,p' \
+		-e 's,^(ld|objtool): (warning|error): (.*),\1: \2: \3,p' "$1" | sort -u
+}
+
+new_warnings() {  # the xen diagnostics that pristine has not, for the current keys
+	local kp=$1 kx=$2
+	comm -13 <(awk -v k="$kp" '$1 == k && $2 == "pristine" { sub(/^[^|]*\| /, ""); print }' "$WARNINGS" | sort -u) \
+		<(awk -v k="$kx" '$1 == k && $2 == "xen" { sub(/^[^|]*\| /, ""); print }' "$WARNINGS" | sort -u)
+}
+
+status_report() {
+	local v k n done_ rc=0 kp kx new
+	for v in pristine xen; do
+		k=$(key_of "$v")
+		[ "$v" = pristine ] && kp=$k || kx=$k
+		[ -d "$(tree_of "$v")" ] || { say "$v: no tree yet (key $k)"; rc=1; continue; }
+		mapfile -t pcs < <(pieces_of "$(tree_of "$v")")
+		n=$((${#pcs[@]} + 1)) done_=0
+		for i in $(seq 1 ${#pcs[@]}) all; do
+			[ "$i" = all ] && p=all || p=chunk-$i
+			r=$(recorded "$k" "$v" "$p")
+			[ -z "$r" ] || done_=$((done_ + 1))
+			case $r in "" | ok) ;; *) say "$v $p: $r" ;; esac
+		done
+		say "$v: $done_ of $n pieces recorded (key $k; $(awk -v k="$k" -v v="$v" '$1 == k && $2 == v { s += $6 } END { print s + 0 }' "$RECORD") s of building so far)"
+		[ "$done_" = "$n" ] || rc=1
+	done
+	new=$(new_warnings "$kp" "$kx")
+	if [ -n "$new" ]; then
+		say "new diagnostics of xen over pristine so far: $(printf '%s\n' "$new" | wc -l)"
+		printf '%s\n' "$new" | sed 's/^/    /'
+		rc=1
+	else
+		say "new diagnostics of xen over pristine so far: 0"
+	fi
+	return $rc
+}
+
+if [ -n "$status" ]; then
+	status_report
+	exit $?
+fi
+
+left() { [ -z "$budget" ] && echo 999999 || echo $((budget - (SECONDS - T0))); }
+
+for v in "${variants[@]}"; do
+	prepare_tree "$v"
+	configure "$v"
+	t=$(tree_of "$v") out=$D/kernel-$v k=$(key_of "$v")
+	mapfile -t pcs < <(pieces_of "$t")
+	say "$v: key $k, ${#pcs[@]} chunks of about $CHUNK_FILES C files and 'all', in $out"
+	for i in $(seq 1 ${#pcs[@]}) all; do
+		if [ "$i" = all ]; then p=all dirs=(all); else p=chunk-$i; read -r -a dirs <<<"${pcs[i - 1]}"; fi
+		[ -z "$(recorded "$k" "$v" "$p")" ] || continue
+		if [ "$(left)" -le 60 ]; then
+			say "budget of $budget s used: stopping before $v $p (run again to go on)"
+			exit 0
+		fi
+		log=$D/logs/$v-$p.log t1=$SECONDS rc=0
+		say "$v $p: ${dirs[*]:0:6}$([ ${#dirs[@]} -gt 6 ] && echo " ... (${#dirs[@]} dirs)")"
+		timeout --foreground "$(left)" make -C "$t" O="$out" ARCH=i386 CC="ccache gcc" -k -j"$(nproc)" "${dirs[@]}" >"$log" 2>&1 || rc=$?
+		if [ $rc = 124 ]; then
+			say "budget of $budget s used during $v $p: not recorded (make goes on from there next time)"
+			exit 0
+		fi
+		diags=$(diagnostics "$log")
+		nerr=$(printf '%s\n' "$diags" | grep -c ': error: ' || true)
+		nwarn=$(printf '%s\n' "$diags" | grep -c ': warning: ' || true)
+		if [ $rc != 0 ] && [ "$nerr" = 0 ]; then
+			nerr=1 diags=$(printf '%s\n%s' "$diags" "make: exit $rc: $(grep -m1 -E 'Error [0-9]|\*\*\*' "$log")")
+		fi
+		result=ok
+		[ "$nerr" = 0 ] || result=errors:$nerr
+		[ -z "$diags" ] || printf '%s\n' "$diags" | sed "s,^,$k $v $p | ," >>"$WARNINGS"
+		echo "$k $v $p $result $nwarn $((SECONDS - t1)) $(date -u +%Y-%m-%d)" >>"$RECORD"
+		say "$v $p: $result, $nwarn warnings, $((SECONDS - t1)) s (log: $log)"
+	done
+done
+status_report
