@@ -2940,7 +2940,9 @@ static double lc_balloon_settle(long long *cur, long long *tgt)
 static void lc_oom(long long free_kb)
 {
 	const size_t by_len = 4u << 20, step = 1u << 20;
-	size_t limit = (size_t)free_kb * 1024 * (fault("lc-oom-spare") ? 1 : 4) / 2, got = 0, i;
+	/* in 64 bits: twice 1.7 GiB overflowed the 32-bit guest's size_t (a 1303 MiB hog) */
+	unsigned long long want = (unsigned long long)free_kb * 1024 * (fault("lc-oom-spare") ? 1 : 4) / 2;
+	size_t limit = want < 0xb0000000ULL ? (size_t)want : 0xb0000000u, got = 0, i;
 	int pfd[2], by_cmd[2], st = 0, bst = 0, mib, last = 0;
 	char needle[64], *log;
 	pid_t hog, by;
