@@ -3090,12 +3090,14 @@ static void lc_balloon_max(long long cur0)
 	char *v = cmdline_value("xmaxmem");
 	long long max_kb = v ? atoll(v) * 1024 : 0, tot0, tot1, free1, cur, tgt, len_kb = 0;
 	struct lc_bmax_result r = { 0, 0, 0 };
-	int rc, st, to[2], from[2], got = 0;
+	int rc, st, to[2], from[2], got = 0, wait_s;
 	double ms, t0 = 0;
 	pid_t kid;
 
 	if (max_kb <= cur0 + 4096)
 		return;
+	/* for each way: Xen populates a GiB in about 20 s under TCG */
+	wait_s = LC_WAIT_S + (int)((max_kb - cur0) >> 20) * 30;
 	if (pipe(to) || pipe(from)) {
 		FAIL("balloon-max", "pipe: %s", strerror(errno));
 		return;
@@ -3110,8 +3112,7 @@ static void lc_balloon_max(long long cur0)
 	close(from[1]);
 	tot0 = lc_meminfo("MemTotal");
 	rc = lc_action("balloon-max", NULL, 0);
-	/* Xen populates a GiB in about 20 s under TCG */
-	ms = lc_balloon_settle_s(&cur, &tgt, LC_WAIT_S + (int)((max_kb - cur0) >> 20) * 30);
+	ms = lc_balloon_settle_s(&cur, &tgt, wait_s);
 	tot1 = lc_meminfo("MemTotal");
 	free1 = lc_meminfo("MemFree");
 	if (rc || ms < 0 || cur < max_kb - 8192 || tot1 - tot0 < (cur - cur0) * 3 / 4) {
@@ -3145,7 +3146,7 @@ static void lc_balloon_max(long long cur0)
 		waitpid(kid, &st, 0);
 	}
 	rc = lc_action("balloon-back", NULL, 0);
-	ms = lc_balloon_settle_s(&cur, &tgt, LC_WAIT_S + (int)((max_kb - cur0) >> 20) * 30);
+	ms = lc_balloon_settle_s(&cur, &tgt, wait_s);
 	if (rc || ms < 0 || llabs(cur - cur0) > 8192)
 		FAIL("balloon-back", "xl mem-set back (rc %d): current_kb %lld, target_kb %lld (at first %lld)", rc, cur, tgt, cur0);
 	else
