@@ -8,12 +8,13 @@ B := build
 # Guest for boot-xen: i386 (our i386 kernel), kernel64 (our x86_64 kernel),
 # pv64 (Debian's amd64 kernel, the rig's reference), pv32grub (GRUB i386-xen);
 # pv64rootfs, i386rootfs: the same kernels booting the Debian i386 root file
-# system (make rootfs-i386) from xvda.
+# system (make rootfs-i386) from xvda; i386pvgrub: Debian's pvgrub2 booting that
+# system with our kernel package installed (make deb, make pvgrub-image).
 GUEST ?= i386
 KERNEL ?=
 
 .PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
-	kernel64 kernels check-bisect check-distro distro-config rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
+	kernel64 kernels deb pvgrub-image check-bisect check-distro distro-config rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
 	clean distclean
 
 all:
@@ -48,6 +49,10 @@ help:
 	@echo '  make kernel-xen-preempt the domU kernel with CONFIG_PREEMPT -> build/kernel-xen-preempt'
 	@echo '  make kernel-xen-debug   the domU kernel with lockdep, DEBUG_VM, DEBUG_PAGEALLOC, KFENCE ... -> build/kernel-xen-debug'
 	@echo '  make kernel64      x86_64 Xen PV guest                       -> build/kernel64'
+	@echo '  make deb           the i386 kernel as a Debian package (bindeb-pkg), release 6.12.N-xen-i386,'
+	@echo '                     from Kconfig.xen + scripts/configs/deb.config -> build/deb/ (cached)'
+	@echo '  make pvgrub-image  the Debian i386 root file system with that package installed by dpkg,'
+	@echo '                     initramfs-tools and update-grub, for GUEST=i386pvgrub (cached)'
 	@echo '  make check-bisect  build after every patch (i386 Xen, i386 native, x86_64),'
 	@echo '                     sparse/W=1 per patch; records in scripts/check-bisect.record;'
 	@echo '                     BISECT_ARGS="--resume --budget SECONDS" or --status'
@@ -56,7 +61,7 @@ help:
 	@echo '                     XEN_PV: no new error or warning; hours, in recorded pieces'
 	@echo '                     (scripts/check-distro.record); DISTRO_ARGS="--budget SECONDS" or --status'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
-	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs [KERNEL=path]'
+	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs|i386pvgrub [KERNEL=path]'
 	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
 	@echo '  make rootfs-i386   Debian bookworm i386 (debootstrap minbase) as an ext4 image with a'
 	@echo '                     test hook, for GUEST=pv64rootfs|i386rootfs (cached in ~/.cache/xen-i386)'
@@ -76,7 +81,7 @@ help:
 	@echo '  make distclean     remove build/'
 
 deps:
-	@$(S)/deps.sh tree build export check docs rig
+	@$(S)/deps.sh tree build deb export check docs rig
 
 tree:
 	@$(S)/tree.sh
@@ -113,6 +118,10 @@ kernel64: tree
 
 kernels: kernel kernel-native kernel64
 
+# the distribution-style kernel package (issue 22): scripts/deb.sh
+deb: tree
+	@$(S)/deb.sh
+
 check-bisect: export
 	@$(S)/check-bisect.sh $(BISECT_ARGS)
 
@@ -131,10 +140,14 @@ rig:
 rootfs-i386: rig
 	@$(S)/rig/mk-debian-i386-rootfs.sh
 
+# the guest booted by pvgrub2 from its own /boot, with the package of make deb installed
+pvgrub-image: rootfs-i386 deb
+	@$(S)/rig/mk-pvgrub-image.sh
+
 KERNEL_i386 := $(B)/kernel-xen/vmlinux
 KERNEL_i386rootfs := $(B)/kernel-xen/vmlinux
 KERNEL_kernel64 := $(B)/kernel64/vmlinux
-boot-xen: rig $(if $(filter %rootfs,$(GUEST)),rootfs-i386)
+boot-xen: rig $(if $(filter %rootfs,$(GUEST)),rootfs-i386) $(if $(filter i386pvgrub,$(GUEST)),pvgrub-image)
 	@$(S)/rig/boot-xen.sh $(GUEST) $(or $(KERNEL),$(KERNEL_$(GUEST)))
 
 boot-native: rig
@@ -191,7 +204,7 @@ check-tooling:
 	@$(S)/tests/tooling.sh
 
 clean:
-	rm -rf $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel-xen-preempt $(B)/kernel-xen-debug $(B)/kernel64 $(B)/bisect $(B)/logs
+	rm -rf $(B)/deb $(B)/kernel-xen $(B)/kernel-native $(B)/kernel-native-xxl $(B)/kernel-xen-preempt $(B)/kernel-xen-debug $(B)/kernel64 $(B)/bisect $(B)/logs
 
 distclean:
 	rm -rf $(B)

@@ -10,6 +10,9 @@
 #   native  i386 baseline: + scripts/configs/native.config (no Xen) -> build/kernel-native
 #   native-xxl  the baseline with PARAVIRT_XXL: Kconfig.xen
 #           + scripts/configs/native-xxl.config (no Xen)            -> build/kernel-native-xxl
+#   deb     the routine distribution-style kernel of make deb: the same
+#           as xen with modules, initramfs and native virtio support
+#           (+ scripts/configs/deb.config)                         -> build/deb/kernel
 #   x86_64  x86_64 PV guest: x86_64 tinyconfig + Kconfig.xen
 #           + scripts/configs/x86_64.config                         -> build/kernel64
 #
@@ -27,7 +30,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kind=${1:?usage: build-kernel.sh xen|xen-preempt|xen-debug|native|native-xxl|x86_64 [SRC [OUT]]}
+kind=${1:?usage: build-kernel.sh xen|xen-preempt|xen-debug|deb|native|native-xxl|x86_64 [SRC [OUT]]}
 src=${2:-$TREE}
 mkdir -p "$BUILD"
 case $kind in
@@ -48,12 +51,18 @@ xen-preempt) arch=i386 out=$BUILD/kernel-xen-preempt
 xen-debug) arch=i386 out=$BUILD/kernel-xen-debug
 	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/xen-debug.config")
 	check=("$REPO/Kconfig.xen" "$REPO/scripts/configs/xen-debug.config") ;;
+deb) arch=i386 out=$BUILD/deb/kernel
+	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/deb.config")
+	check=("$REPO/Kconfig.xen" "$REPO/scripts/configs/deb.config") ;;
 x86_64) arch=x86_64 out=$BUILD/kernel64
 	frags=("$REPO/Kconfig.xen" "$REPO/scripts/configs/x86_64.config")
 	check=("$REPO/scripts/configs/x86_64.config") ;;
-*) die "unknown kind '$kind' (xen, xen-preempt, xen-debug, native, native-xxl, x86_64)" ;;
+*) die "unknown kind '$kind' (xen, xen-preempt, xen-debug, deb, native, native-xxl, x86_64)" ;;
 esac
 out=${3:-$out}
+# what is built: the kernel image; and its modules where they are what the kind is for
+targets=(bzImage)
+[ "$kind" != deb ] || targets+=(modules)
 "$REPO/scripts/deps.sh" build
 
 [ -f "$src/Makefile" ] || die "no kernel tree at $src: run 'make tree' first"
@@ -152,7 +161,7 @@ t0=$SECONDS
 logsize=$(stat -c %s "$log" 2>/dev/null || echo 0)
 (
 	flock 9
-	mk bzImage >>"$log" 2>&1
+	mk "${targets[@]}" >>"$log" 2>&1
 ) 9>"$BUILD_LOCK" || {
 	tail -c +$((logsize + 1)) "$log" | grep -E 'error|Error' | head -n 20 >&2
 	tail -n 10 "$log" >&2

@@ -12,7 +12,7 @@ set -uo pipefail
 S=$REPO/scripts
 check_begin check
 
-phase deps "$S/deps.sh" tree build export check docs rig
+phase deps "$S/deps.sh" tree build deb export check docs rig
 phase tooling "$S/tests/tooling.sh"
 phase series-applies "$S/tree.sh"
 phase export "$S/export.sh"
@@ -84,6 +84,15 @@ if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
 		"$S/rig/boot-xen.sh" i386 "$BUILD/kernel-xen-preempt/vmlinux"
 	phase rootfs-i386 "$S/rig/mk-debian-i386-rootfs.sh"
 	phase boot-xen-i386rootfs "$S/rig/boot-xen.sh" i386rootfs "$KX/vmlinux"
+	# What a user runs: the kernel as a Debian package (make deb: bindeb-pkg of Kconfig.xen
+	# + deb.config, cached by its sources), installed in that root file system by dpkg, its
+	# initramfs by initramfs-tools and /boot/grub/grub.cfg by update-grub (cached), booted by
+	# Debian's pvgrub2 (grub-i386-xen.bin) from the guest's /boot, rebooted, shut down; and
+	# the same package and initramfs booted natively.
+	phase deb "$S/deb.sh"
+	phase pvgrub-image "$S/rig/mk-pvgrub-image.sh"
+	phase boot-xen-i386pvgrub "$S/rig/boot-xen.sh" i386pvgrub
+	phase boot-native-deb "$S/rig/boot-native-deb.sh"
 else
 	skipped boot-xen-i386 "Kconfig.xen does not ask for CONFIG_XEN_PV yet (the series does not provide it on i386)"
 fi

@@ -4,6 +4,7 @@
 #
 #   tree    the kernel source package and quilt
 #   build   what an i386/x86_64 kernel build needs, with ccache
+#   deb     what the kernel's make bindeb-pkg runs (dpkg-buildpackage, debhelper)
 #   export  git, for the mbox and the git am check
 #   check   sparse and the rest of what 'make check' runs
 #   docs    Sphinx and graphviz, for the kernel's 'make htmldocs' (make htmldocs)
@@ -15,6 +16,7 @@ set -euo pipefail
 
 pkgs_tree="linux-source-6.12 quilt xz-utils patch diffutils"
 pkgs_build="gcc make flex bison bc libelf-dev libssl-dev ccache cpio kmod python3 perl rsync"
+pkgs_deb="dpkg-dev debhelper"
 pkgs_export="git"
 pkgs_check="git sparse libxen-dev"
 pkgs_docs="python3-sphinx graphviz"
@@ -23,8 +25,8 @@ missing=()
 for g in "$@"; do
 	case $g in
 	rig) continue ;;
-	tree | build | export | check | docs) ;;
-	*) die "unknown group '$g' (tree build export check docs rig)" ;;
+	tree | build | deb | export | check | docs) ;;
+	*) die "unknown group '$g' (tree build deb export check docs rig)" ;;
 	esac
 	v=pkgs_$g
 	for p in ${!v}; do

@@ -16,6 +16,13 @@
 #          i386rootfs  the same root file system with KERNEL = our i386 kernel, which has
 #                    blkfront and ext4 built in: no initramfs, the kernel mounts xvda itself
 #                    (rootwait=60)
+#          i386pvgrub  a user's guest: Debian's pvgrub2 (grub-i386-xen.bin from grub-xen-host)
+#                    as the guest's kernel, and the root file system with our kernel package
+#                    installed by Debian's tools (mk-pvgrub-image.sh: make deb, dpkg -i,
+#                    initramfs-tools, update-grub): GRUB reads the guest's /boot/grub/grub.cfg,
+#                    boots /boot/vmlinuz-* with its initramfs, root=UUID=; xtest-rootfs's
+#                    xtest=pvgrub checks (package, modules, network), a reboot of the guest,
+#                    then xl shutdown; no KERNEL argument, no XTEST
 #          i386selftests  KERNEL = our i386 kernel with the x86 selftests initramfs
 #                    ($RIG/out/selftests.cpio.gz, mk-selftests-initramfs.sh) instead of testinit:
 #                    its runner prints "SELFTEST name: PASS|FAIL|SKIP ..." lines (selftests-xen.sh
@@ -37,7 +44,8 @@
 #                 lifecycle run's balloon item then grows it there and back, balloon-max)
 #          MELTDOWN (vulnerable | not-affected: what the guest's meltdown-report check must read
 #                 in sysfs on this QCPU; default: any true answer)
-#          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img; QEMU gives it to
+#          ROOTFS (*rootfs: the image, default $RIG/out/debian-i386-rootfs.img, i386pvgrub:
+#                 $RIG/out/debian-i386-pvgrub.img; QEMU gives it to
 #                 dom0 as /dev/vda with snapshot=on, so the image itself never changes)
 #          STRESS (*rootfs: SECONDS of Debian's stress-ng in the guest after its checks, with
 #                 rootfs-stress and rootfs-klog, see scripts/guest/xtest-rootfs; TIMEOUT then
@@ -54,7 +62,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || usage_error "usage: boot-xen.sh pv64|pv32grub|kernel64|i386|pv64rootfs|i386rootfs|i386selftests [KERNEL]"
+[ $# -ge 1 ] && [ $# -le 2 ] || usage_error "usage: boot-xen.sh pv64|pv32grub|kernel64|i386|pv64rootfs|i386rootfs|i386pvgrub|i386selftests [KERNEL]"
 GUEST=$1
 KERNEL=${2:-}
 VCPUS=${VCPUS:-2}
@@ -67,6 +75,10 @@ case $GUEST in
 pv64) XTEST=${XTEST:-basic,net,blk,fs} ;;
 kernel64) XTEST=${XTEST:-basic,net,blk} ;;
 *rootfs | i386selftests) XTEST=${XTEST:-} ;;
+i386pvgrub)
+	# its command line is the one update-grub wrote in the image (xtest=pvgrub)
+	[ -z "${XTEST:-}" ] || usage_error "i386pvgrub takes no XTEST: its checks are xtest-rootfs's xtest=pvgrub, from the guest's grub.cfg"
+	XTEST= ;;
 *) XTEST=${XTEST:-full} ;;
 esac
 STRESS=${STRESS:-}
@@ -75,6 +87,7 @@ STRESS=${STRESS:-}
 # but 400-470 s was seen on a busy host
 case $GUEST,$XTEST, in
 pv32grub,*) TIMEOUT=${TIMEOUT:-240} ;;
+i386pvgrub,*) TIMEOUT=${TIMEOUT:-1200} ;;	# two boots through GRUB and the initramfs
 i386selftests,*) TIMEOUT=${TIMEOUT:-1200} ;;
 *,lifecycle,) TIMEOUT=${TIMEOUT:-1500} ;;
 *rootfs,*) TIMEOUT=${TIMEOUT:-$((900 + 2 * ${STRESS:-0}))} ;;
@@ -102,16 +115,23 @@ pv32 | debian) ;;
 *) usage_error "XEN must be pv32 or debian, not '$XEN'" ;;
 esac
 case $GUEST in
-pv64 | pv32grub | pv64rootfs) [ -z "$KERNEL" ] || usage_error "$GUEST takes no KERNEL argument" ;;
+pv64 | pv32grub | pv64rootfs | i386pvgrub) [ -z "$KERNEL" ] || usage_error "$GUEST takes no KERNEL argument" ;;
 kernel64 | i386 | i386rootfs | i386selftests)
 	[ -n "$KERNEL" ] || usage_error "$GUEST needs a KERNEL argument (vmlinux or bzImage)"
 	[ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist"
 	;;
-*) usage_error "unknown GUEST '$GUEST' (pv64, pv32grub, kernel64, i386, pv64rootfs, i386rootfs, i386selftests)" ;;
+*) usage_error "unknown GUEST '$GUEST' (pv64, pv32grub, kernel64, i386, pv64rootfs, i386rootfs, i386pvgrub, i386selftests)" ;;
 esac
 need_rig "$OUT/xen-$XEN" "$OUT/vmlinuz-debian" "$OUT/dom0.cpio.gz" "$OUT/testinit"
 ROOTFS_IMG=
 case $GUEST in
+i386pvgrub)
+	need_rig "$OUT/grub-i386-xen.bin"
+	ROOTFS=${ROOTFS:-$OUT/debian-i386-pvgrub.img}
+	[ -e "$ROOTFS" ] || usage_error "ROOTFS $ROOTFS is missing: run scripts/rig/mk-pvgrub-image.sh (after make deb and make rootfs-i386)"
+	ROOTFS_IMG=$(readlink -f "$ROOTFS")
+	ROOTFS_SHIM=0	# (the image's own initramfs, which GRUB loads, not the rig's)
+	;;
 *rootfs)
 	ROOTFS=${ROOTFS:-$OUT/debian-i386-rootfs.img}
 	[ -e "$ROOTFS" ] || usage_error "ROOTFS $ROOTFS is missing: run scripts/rig/mk-debian-i386-rootfs.sh (make rootfs-i386)"
@@ -214,6 +234,14 @@ pv32grub)
 	BITS=32
 	RAMDISK=
 	;;
+i386pvgrub)
+	# Debian's image, as a host boots a guest's own /boot with it: extra= would not reach the
+	# guest's kernel (GRUB 2.06 does not read it), so there is none
+	cp "$OUT/grub-i386-xen.bin" "$P/guest/kernel"
+	BITS=32
+	RAMDISK=
+	EXTRA=
+	;;
 kernel64 | i386 | i386rootfs | i386selftests)
 	[ "$GUEST" != kernel64 ] && BITS=32
 	pick_elf "$KERNEL"
@@ -238,7 +266,7 @@ fi
 	echo 'kernel = "/guest/kernel"'
 	if [ "$GUEST" != pv32grub ]; then
 		[ -z "$RAMDISK" ] || echo 'ramdisk = "/guest/ramdisk"'
-		echo "extra = \"$EXTRA\""
+		[ -z "$EXTRA" ] || echo "extra = \"$EXTRA\""
 		echo 'vif = [ "bridge=xenbr0,mac=00:16:3e:00:00:02" ]'
 		# script=block-rig: dom0's light hotplug script (Xen's `block` timed out on a loaded host)
 		if [ -n "$ROOTFS_IMG" ]; then
@@ -254,12 +282,14 @@ fi
 	echo "vcpus = $VCPUS"
 	echo 'on_poweroff = "destroy"'
 	# the lifecycle run (XTEST=lifecycle, lifecycle.sh) checks that xl reboot brings it back
-	if [ "$XTEST" = lifecycle ]; then echo 'on_reboot = "restart"'; else echo 'on_reboot = "destroy"'; fi
+	# and the i386pvgrub guest that its second boot reads what the first wrote
+	if [ "$XTEST" = lifecycle ] || [ "$GUEST" = i386pvgrub ]; then echo 'on_reboot = "restart"'; else echo 'on_reboot = "destroy"'; fi
 	echo 'on_crash = "preserve"'
 } > "$P/guest/guest.cfg"
 printf 'GUEST_NAME=%s\nGUEST_BITS=%s\n' "$GUEST" "$BITS" > "$P/guest/info"
 [ -z "$ROOTFS_IMG" ] || echo "ROOTFS_DEV=/dev/vda" >> "$P/guest/info"
 [ "$XTEST" != lifecycle ] || echo "LIFECYCLE=1" >> "$P/guest/info"
+[ "$GUEST" != i386pvgrub ] || echo "REBOOTS=1" >> "$P/guest/info"
 
 # dom0.cpio.gz (padded to 512 bytes) + the payload as an uncompressed cpio: the kernel unpacks
 # both; no rebuild of the dom0 image per guest
@@ -298,7 +328,7 @@ DRIVE=()
 if [ -n "$ROOTFS_IMG" ]; then
 	# snapshot=on: the guest's writes go to a temporary overlay, the image stays as it was built
 	DRIVE=(-drive "file=${ROOTFS_IMG//,/,,},format=raw,if=virtio,snapshot=on")
-	echo "boot-xen: root file system $ROOTFS_IMG ($(( $(stat -c %s "$ROOTFS_IMG") >> 20 )) MiB) as dom0's /dev/vda, the guest's xvda; $([ "$ROOTFS_SHIM" = 1 ] && echo "through the guest initramfs" || echo "no initramfs")"
+	echo "boot-xen: root file system $ROOTFS_IMG ($(( $(stat -c %s "$ROOTFS_IMG") >> 20 )) MiB) as dom0's /dev/vda, the guest's xvda; $(case $GUEST,$ROOTFS_SHIM in i386pvgrub,*) echo "booted by pvgrub2 from its /boot" ;; *,1) echo "through the guest initramfs" ;; *) echo "no initramfs" ;; esac)"
 fi
 
 rc=0

@@ -52,6 +52,32 @@ module_closure() {
 	done
 }
 
+# stage_initrd DIR [MODULE...]: DIR/initrd.gz, the initramfs in which Debian's amd64 kernel
+# ($OUT/vmlinuz-debian) runs a job in a root file system image natively in QEMU: testinit as
+# /init with that kernel's virtio_blk and ext4 (+ MODULEs, + their dependencies), which
+# mounts /dev/vda and switches to it (init= on the command line names the job)
+stage_initrd() {
+	local d=$1 n=10 p f kver md
+	shift
+	kver=$(cat "$OUT/kver") || return 1
+	md=$RIG/x/lib/modules/$kver
+	mkdir -p "$d/root"/{dev,proc,sys,tmp,lib/modules/xtest}
+	cp "$OUT/testinit" "$d/root/init"
+	mknod -m 600 "$d/root/dev/console" c 5 1
+	echo "$kver" > "$d/root/lib/modules/xtest/release"
+	for p in $(module_closure "$md" virtio_pci virtio_blk crc32c_generic ext4 "$@" | awk '!seen[$0]++'); do
+		f=$d/root/lib/modules/xtest/$n-$(basename "${p%%.ko*}").ko
+		case $p in
+		*.ko) cp "$md/$p" "$f" ;;
+		*.ko.xz) xz -dc "$md/$p" > "$f" ;;
+		*.ko.zst) zstd -qdc "$md/$p" > "$f" ;;
+		*) echo "stage_initrd: cannot unpack module $p" >&2; return 1 ;;
+		esac
+		n=$((n + 1))
+	done
+	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n > "$d/initrd.gz"
+}
+
 # The CPU models the rig's Xen runs on (boot-xen.sh QCPU=NAME; scripts/rig/README, "CPU models").
 # QEMU sets the hypervisor bit (CPUID.1:ECX[31]) unless told not to; bare metal never does, and
 # a PV guest kernel reads the real CPUID, so amd and intel look like the hosts users have.
@@ -180,6 +206,13 @@ expected_checks() {
 	xtest=${xtest//,full,/,$XTEST_FULL,}
 	case $kind in
 	pv32grub) echo "grub32-hello"; return ;;
+	i386pvgrub)
+		# xtest-rootfs on both boots, its xtest=pvgrub checks, and dom0's on the image, the
+		# network stream and the shutdown
+		printf '%s\n' rootfs-init rootfs-userspace rootfs-write rootfs-dom0 pvgrub-kernel \
+			pvgrub-grub pvgrub-initramfs pvgrub-modules pvgrub-net net-tcp-dom0 pvgrub-persist \
+			pvgrub-shutdown xl-shutdown-dom0
+		return ;;
 	i386selftests) echo "selftests-done"; return ;;
 	*rootfs)
 		if [ "${3:-0}" = 1 ]; then

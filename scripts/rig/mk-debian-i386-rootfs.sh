@@ -1,10 +1,12 @@
 #!/bin/bash
 # Usage: scripts/rig/mk-debian-i386-rootfs.sh [--no-hook]
 #   Makes the rig's Debian i386 root file system: `debootstrap --arch=i386 --variant=minbase
-#   --include=stress-ng bookworm` from the Debian mirror the host's apt uses, as a raw ext4
-#   image, plus the test hook scripts/guest/xtest-rootfs as /sbin/xtest-rootfs (stress-ng, with
-#   the libraries it needs, is Debian's i386 build: the hook runs it when the kernel command
-#   line asks for xstress=SECONDS, see boot-xen.sh's STRESS). boot-xen.sh boots it as a guest's
+#   --include=stress-ng,initramfs-tools,grub-xen bookworm` from the Debian mirror the host's apt
+#   uses, as a raw ext4 image, plus the test hook scripts/guest/xtest-rootfs as
+#   /sbin/xtest-rootfs (stress-ng, with the libraries it needs, is Debian's i386 build: the hook
+#   runs it when the kernel command line asks for xstress=SECONDS, see boot-xen.sh's STRESS;
+#   initramfs-tools and grub-xen are what a Debian PV guest booted by pvgrub2 has, for the
+#   kernel package that mk-pvgrub-image.sh installs). boot-xen.sh boots it as a guest's
 #   xvda (GUEST pv64rootfs, i386rootfs) with root=/dev/xvda rw init=/sbin/xtest-rootfs.
 #   Prints the image's path last; $RIG/out/debian-i386-rootfs.img links to it.
 #   --no-hook   the image without /sbin/xtest-rootfs ($RIG/out/debian-i386-rootfs-nohook.img):
@@ -93,9 +95,10 @@ if [ -f "$lists" ]; then
 fi
 [ -n "$KEY" ] || KEY=d$(date -u +%Y%m%d)
 # RECIPE: bump it when the way the base image is made changes (old cached images then go)
-RECIPE=r3
-# what debootstrap installs (the base image's name says minbase; stress-ng for the stress run)
-DBS_OPTS=(--arch=i386 --variant=minbase --include=stress-ng)
+RECIPE=r4
+# what debootstrap installs (the base image's name says minbase; stress-ng for the stress run;
+# initramfs-tools and grub-xen for a kernel package booted by pvgrub2)
+DBS_OPTS=(--arch=i386 --variant=minbase --include=stress-ng,initramfs-tools,grub-xen)
 NAME=debian-$SUITE-i386-minbase-$KEY-$RECIPE
 BASE=$CACHE/$NAME.img
 echo "rootfs: $SUITE i386 minbase from $MIRROR; archive state $KEY"
@@ -131,6 +134,15 @@ if [ $rc = 0 ] && ! sv=$(stress-ng --version 2>&1); then
 	echo "XTEST-STAGE2: stress-ng does not run: $sv"
 	rc=1
 fi
+# and the packages for a kernel package and pvgrub2 are configured
+if [ $rc = 0 ]; then
+	for p in initramfs-tools grub-xen; do
+		st=$(dpkg-query -W -f="\${Status}" $p 2>&1)
+		[ "$st" = "install ok installed" ] && continue
+		echo "XTEST-STAGE2: $p is not configured: $st"
+		rc=1
+	done
+fi
 if [ $rc = 0 ]; then
 	rm -rf /var/cache/apt/archives/*.deb /var/cache/apt/*.bin /var/lib/apt/lists/* /var/log/bootstrap.log
 	mkdir -p /var/lib/apt/lists/partial
@@ -147,26 +159,6 @@ perl -e "syscall(88, 0xfee1dead, 672274793, 0x4321fedc)" 2>/dev/null
 echo o > /proc/sysrq-trigger
 while :; do sleep 3600; done
 '
-
-# stage2_initrd DIR: testinit as /init with Debian's virtio_blk and ext4 (+deps) for its kernel
-stage2_initrd() {
-	local d=$1 n=10 p f
-	mkdir -p "$d/root"/{dev,proc,sys,tmp,lib/modules/xtest}
-	cp "$OUT/testinit" "$d/root/init"
-	mknod -m 600 "$d/root/dev/console" c 5 1
-	echo "$KVER" > "$d/root/lib/modules/xtest/release"
-	for p in $(module_closure "$MD" virtio_pci virtio_blk crc32c_generic ext4 | awk '!seen[$0]++'); do
-		f=$d/root/lib/modules/xtest/$n-$(basename "${p%%.ko*}").ko
-		case $p in
-		*.ko) cp "$MD/$p" "$f" ;;
-		*.ko.xz) xz -dc "$MD/$p" > "$f" ;;
-		*.ko.zst) zstd -qdc "$MD/$p" > "$f" ;;
-		*) die "cannot unpack module $p" ;;
-		esac
-		n=$((n + 1))
-	done
-	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n > "$d/initrd.gz"
-}
 
 if [ ! -s "$BASE" ]; then
 	cleanup
@@ -207,7 +199,7 @@ if [ ! -s "$BASE" ]; then
 	echo "rootfs: [1/3] done in ${S1}s; [2/3] ${size} MiB ext4 image of the ${used} MiB tree"
 
 	echo "rootfs: [3/3] debootstrap --second-stage in the image (Debian's amd64 kernel, QEMU TCG) ..."
-	stage2_initrd "$WORK/initrd"
+	stage_initrd "$WORK/initrd" || die "the second stage's initramfs could not be made"
 	while [ "$(pgrep -c qemu-system || true)" -ge 2 ]; do sleep 10; done
 	s=$(date +%s)
 	rc=0

@@ -90,6 +90,9 @@ resolve_debs() {
 	XEN_DEBS=("${FETCHED[@]}")
 	fetch_debs $GRUB_PKGS
 	GRUB_DEBS=("${FETCHED[@]}")
+	# Debian's pvgrub2, the image a host boots a guest's own /boot with (GUEST=i386pvgrub)
+	fetch_debs grub-xen-host
+	PVGRUB_DEB=${FETCHED[0]}
 	echo "setup: kernel $KPKG; xen packages:$XEN_PKGS; grub packages: $GRUB_PKGS"
 }
 
@@ -188,6 +191,23 @@ build_grub() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Debian's pvgrub2 for 32-bit PV guests, grub-i386-xen.bin from grub-xen-host: xl boots it as
+# the guest's kernel, and it reads the guest's /boot/grub/grub.cfg (GUEST=i386pvgrub)
+# ---------------------------------------------------------------------------------------------
+extract_pvgrub() {
+	local d=$RIG/pvgrub
+	if [ "$(cat "$d/.deb" 2>/dev/null)" != "$(basename "$PVGRUB_DEB")" ] || [ ! -s "$OUT/grub-i386-xen.bin" ]; then
+		rm -rf "$d"; mkdir -p "$d"
+		dpkg-deb -x "$PVGRUB_DEB" "$d" || die "dpkg-deb -x $PVGRUB_DEB"
+		[ -s "$d/usr/lib/grub-xen/grub-i386-xen.bin" ] || die "$PVGRUB_DEB has no /usr/lib/grub-xen/grub-i386-xen.bin"
+		cp "$d/usr/lib/grub-xen/grub-i386-xen.bin" "$OUT/grub-i386-xen.bin"
+		basename "$PVGRUB_DEB" > "$d/.deb"
+	fi
+	# (not in rig-versions below: no recorded check boots it)
+	basename "$PVGRUB_DEB" > "$OUT/pvgrub-version"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Debian's kernel as an ELF vmlinux (xl loads it without decompressing under TCG)
 # ---------------------------------------------------------------------------------------------
 extract_vmlinux() {
@@ -210,6 +230,7 @@ build_dom0() {
 step debs resolve_debs
 step extract extract_debs
 step grub build_grub
+step pvgrub extract_pvgrub
 step vmlinux extract_vmlinux
 step guest-initramfs build_guest
 step dom0-initramfs build_dom0

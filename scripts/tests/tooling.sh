@@ -218,6 +218,19 @@ else
 	ko stress-refused "not refused as usage errors:$bad"
 fi
 
+# boot-xen.sh's i386pvgrub guest takes its kernel and command line from the image (the
+# guest's /boot, its grub.cfg): a KERNEL argument or an XTEST is a usage error, before QEMU
+bad=
+out=$("$SRC/scripts/rig/boot-xen.sh" i386pvgrub "$SRC/Makefile" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "i386pvgrub takes no KERNEL argument" <<<"$out" || bad="$bad kernel=$rc"
+out=$(XTEST=basic "$SRC/scripts/rig/boot-xen.sh" i386pvgrub 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "i386pvgrub takes no XTEST" <<<"$out" || bad="$bad xtest=$rc"
+if [ -z "$bad" ]; then
+	ok pvgrub-refused
+else
+	ko pvgrub-refused "not refused as usage errors:$bad"
+fi
+
 # bench --unpack, make bench's macro job, checks what it extracts: a clean archive passes; one
 # byte changed in a file gives exit 1 naming that file; a file SHA256SUMS does not list too
 if gcc -m32 -static -O2 -o "$T/bench" "$SRC/scripts/guest/bench.c" 2>"$T/bench-cc.log"; then
