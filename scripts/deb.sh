@@ -35,9 +35,11 @@ kver=$(tree_version "$TREE")
 # the key: what the package is built from (content, so uncommitted changes count too)
 key=$( {
 	echo "linux-source $(src_pkg_version) $kver"
-	cd "$REPO" && find series patches arch drivers include Documentation Kconfig.xen \
-		scripts/configs/deb.config scripts/deb.sh scripts/build-kernel.sh -type f 2>/dev/null |
-		LC_ALL=C sort | xargs -d '\n' sha256sum
+	cd "$REPO" || exit 1
+	for d in series patches arch drivers include Documentation Kconfig.xen \
+		scripts/configs/deb.config scripts/deb.sh scripts/build-kernel.sh; do
+		[ ! -e "$d" ] || find "$d" -type f
+	done | LC_ALL=C sort | xargs -d '\n' sha256sum
 } | sha256sum | cut -c1-16)
 C=$CACHE/$key
 if [ -z "${DEB_REBUILD:-}" ] && deb=$(ls "$C"/linux-image-*.deb 2>/dev/null | head -n 1) && [ -s "$deb" ]; then
@@ -60,7 +62,7 @@ else
 			KBUILD_BUILD_USER=xen-i386 KBUILD_BUILD_HOST=build \
 			KDEB_PKGVERSION="$pv" KDEB_SOURCENAME=$SRCNAME KDEB_CHANGELOG_DIST=bookworm \
 			DEBEMAIL=xen-i386@localhost DEBFULLNAME=xen-i386 \
-			DPKG_FLAGS="-P pkg.$SRCNAME.nokernelheaders" bindeb-pkg
+			DPKG_FLAGS="-Ppkg.$SRCNAME.nokernelheaders" bindeb-pkg
 	) 9>"$BUILD_LOCK" >"$LOG" 2>&1 || rc=$?
 	if [ $rc != 0 ]; then
 		grep -E 'error|Error|unmet|Unmet' "$LOG" | head -n 20 >&2

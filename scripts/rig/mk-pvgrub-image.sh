@@ -85,8 +85,8 @@ echo "UUID=$uuid / ext4 rw,errors=remount-ro 0 1" > /etc/fstab
 mkdir -p /etc/default/grub.d
 cat > /etc/default/grub.d/xen-i386.cfg <<EOC
 # xen-i386's rig guest: the Xen console, messages at warning level shown (not quiet), and
-# the rig's test hook as init (the root file system is minbase: no init system)
-GRUB_CMDLINE_LINUX="console=hvc0 init=/sbin/xtest-rootfs"
+# the rig's test hook as init (minbase has no init system) with its pvgrub checks
+GRUB_CMDLINE_LINUX="console=hvc0 init=/sbin/xtest-rootfs xtest=pvgrub"
 GRUB_CMDLINE_LINUX_DEFAULT=""
 GRUB_TERMINAL=console
 GRUB_TIMEOUT=1
