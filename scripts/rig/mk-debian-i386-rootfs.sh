@@ -1,11 +1,11 @@
 #!/bin/bash
 # Usage: scripts/rig/mk-debian-i386-rootfs.sh [--no-hook]
 #   Makes the rig's Debian i386 root file system: `debootstrap --arch=i386 --variant=minbase
-#   --include=stress-ng,initramfs-tools,grub-xen bookworm` from the Debian mirror the host's apt
-#   uses, as a raw ext4 image, plus the test hook scripts/guest/xtest-rootfs as
+#   --include=stress-ng,initramfs-tools,zstd,grub-xen bookworm` from the Debian mirror the host's
+#   apt uses, as a raw ext4 image, plus the test hook scripts/guest/xtest-rootfs as
 #   /sbin/xtest-rootfs (stress-ng, with the libraries it needs, is Debian's i386 build: the hook
 #   runs it when the kernel command line asks for xstress=SECONDS, see boot-xen.sh's STRESS;
-#   initramfs-tools and grub-xen are what a Debian PV guest booted by pvgrub2 has, for the
+#   initramfs-tools, zstd and grub-xen are what a Debian PV guest booted by pvgrub2 has, for the
 #   kernel package that mk-pvgrub-image.sh installs). boot-xen.sh boots it as a guest's
 #   xvda (GUEST pv64rootfs, i386rootfs) with root=/dev/xvda rw init=/sbin/xtest-rootfs.
 #   Prints the image's path last; $RIG/out/debian-i386-rootfs.img links to it.
@@ -97,8 +97,9 @@ fi
 # RECIPE: bump it when the way the base image is made changes (old cached images then go)
 RECIPE=r4
 # what debootstrap installs (the base image's name says minbase; stress-ng for the stress run;
-# initramfs-tools and grub-xen for a kernel package booted by pvgrub2)
-DBS_OPTS=(--arch=i386 --variant=minbase --include=stress-ng,initramfs-tools,grub-xen)
+# initramfs-tools, with zstd, which apt would install with it as a recommendation, and
+# grub-xen for a kernel package booted by pvgrub2)
+DBS_OPTS=(--arch=i386 --variant=minbase --include=stress-ng,initramfs-tools,zstd,grub-xen)
 NAME=debian-$SUITE-i386-minbase-$KEY-$RECIPE
 BASE=$CACHE/$NAME.img
 echo "rootfs: $SUITE i386 minbase from $MIRROR; archive state $KEY"
