@@ -78,6 +78,7 @@ kernel64) XTEST=${XTEST:-basic,net,blk} ;;
 i386pvgrub)
 	# its command line is the one update-grub wrote in the image (xtest=pvgrub)
 	[ -z "${XTEST:-}" ] || usage_error "i386pvgrub takes no XTEST: its checks are xtest-rootfs's xtest=pvgrub, from the guest's grub.cfg"
+	[ -z "${XFAULT:-}${LC_ITEMS:-}${MAXMEM:-}" ] || usage_error "i386pvgrub takes no XFAULT, LC_ITEMS or MAXMEM: its command line is the guest's grub.cfg"
 	XTEST= ;;
 *) XTEST=${XTEST:-full} ;;
 esac
