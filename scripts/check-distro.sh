@@ -17,7 +17,18 @@
 # finish and can be spread over sessions: the source directories, grouped into chunks of
 # about the same number of C files, each built with 'make DIR/...' (objects and modules, -k),
 # and last 'make all' (vmlinux, bzImage, modules and modpost, which needs every chunk built in
-# this output directory; on a new machine it builds whatever is missing itself). Records:
+# this output directory; on a new machine it builds whatever is missing itself). The chunks
+# are those of the xen tree for both variants (its new files can move a chunk's border).
+#
+# xen is built first and whole. pristine is built only where it can matter: the pieces in
+# which xen's build gave a diagnostic (a warning of xen is new unless pristine gives it for
+# the same configuration; a piece where xen is silent has nothing to compare). When xen's
+# 'all' has one, pristine builds 'all', which is everything. So the comparison costs pristine
+# nothing while the series adds no warning, and the whole run is xen's build.
+#
+# Its own ccache directory ($XEN_I386_CACHE/ccache-distro, 12 GiB at most): a build of
+# this size must not push the rig's kernels out of ~/.cache/ccache (5 GiB), which would
+# leave 'make check' a cold build. Records:
 # scripts/check-distro.record (commit it), "KEY VARIANT PIECE RESULT WARNINGS SECONDS DATE",
 # RESULT ok or errors:N; the warnings and errors themselves, without line numbers, in
 # scripts/check-distro.warnings as "KEY VARIANT PIECE | text". KEY is a hash of the Debian
@@ -27,7 +38,8 @@
 #   --budget SECONDS  stop starting pieces after SECONDS; a piece still running then is cut
 #                     off and not recorded (make resumes it next time); exit 0
 #   --status          what is recorded for the current keys, the new warnings of xen over
-#                     pristine so far; exit 0 only when both variants are complete with none
+#                     pristine so far; exit 0 only when xen is complete and pristine has
+#                     every piece that xen's diagnostics need, with no new one
 # Trees: build/distro/pristine/linux-source-6.12 (unpacked here) and the patched tree
 # (make tree); output in build/distro/kernel-VARIANT; logs in build/distro/logs.
 set -euo pipefail
@@ -49,13 +61,15 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#variants[@]} -gt 0 ] || variants=(pristine xen)
+[ ${#variants[@]} -gt 0 ] || variants=(xen pristine)
 
 RECORD=$REPO/scripts/check-distro.record
 WARNINGS=$REPO/scripts/check-distro.warnings
 D=$BUILD/distro
 CFG=$BUILD/configs/debian-686-pae.config
 CHUNK_FILES=${CHUNK_FILES:-1200}	# C files per chunk: about 20 minutes on 2 cores
+export CCACHE_DIR=${XEN_I386_CACHE:-$HOME/.cache/xen-i386}/ccache-distro
+export CCACHE_MAXSIZE=12G
 T0=$SECONDS
 
 "$REPO/scripts/deps.sh" tree build
@@ -137,9 +151,12 @@ configure() {
 	echo "$want" >"$out/.xen-i386-config-key"
 }
 
-# the pieces: chunks of source directories, each about CHUNK_FILES C files, then "all"
+# the pieces: chunks of source directories, each about CHUNK_FILES C files of the xen
+# tree (a directory of the chunk that pristine lacks is left out of pristine's make), then
+# "all"
 pieces_of() {
-	local t=$1
+	local t
+	t=$(tree_of xen)
 	(
 		cd "$t"
 		for d in init kernel mm fs ipc security crypto block io_uring certs lib virt arch/x86 sound usr; do
@@ -161,6 +178,20 @@ recorded() {  # recorded KEY VARIANT PIECE: its RESULT, or nothing
 	awk -v k="$1" -v v="$2" -v p="$3" '$1 == k && $2 == v && $3 == p { r = $4 } END { if (r != "") print r }' "$RECORD"
 }
 
+# needed VARIANT PIECE: whether the piece must be built for the current keys: every piece
+# of xen; of pristine, those where xen's record has a warning or an error (or, while xen's
+# is not recorded yet, not yet: "later")
+needed() {
+	local r
+	[ "$1" = xen ] && { echo yes; return; }
+	r=$(awk -v k="$(key_of xen)" -v p="$2" '$1 == k && $2 == "xen" && $3 == p { r = $4 " " $5 } END { print r }' "$RECORD")
+	case $r in
+	"") echo later ;;
+	"ok 0") echo no ;;
+	*) echo yes ;;
+	esac
+}
+
 # normalized diagnostics of a log: "file: warning: text" without line, column and tree path
 diagnostics() {
 	sed -n -E -e 's,^(/[^:]*/linux-source-[^/]*/)?([^: ]+):[0-9]+(:[0-9]+)?: (warning|error): (.*),\2: \4: \5,p' \
@@ -175,21 +206,25 @@ new_warnings() {  # the xen diagnostics that pristine has not, for the current k
 }
 
 status_report() {
-	local v k n done_ rc=0 kp kx new
-	for v in pristine xen; do
-		k=$(key_of "$v")
-		[ "$v" = pristine ] && kp=$k || kx=$k
-		[ -d "$(tree_of "$v")" ] || { say "$v: no tree yet (key $k)"; rc=1; continue; }
-		mapfile -t pcs < <(pieces_of "$(tree_of "$v")")
-		n=$((${#pcs[@]} + 1)) done_=0
+	local v k n need done_ rc=0 kp kx new later
+	kp=$(key_of pristine) kx=$(key_of xen)
+	[ -d "$(tree_of xen)" ] || { say "xen: no tree yet (make tree; key $kx)"; return 1; }
+	mapfile -t pcs < <(pieces_of)
+	for v in xen pristine; do
+		[ "$v" = pristine ] && k=$kp || k=$kx
+		n=0 done_=0 later=0
 		for i in $(seq 1 ${#pcs[@]}) all; do
 			[ "$i" = all ] && p=all || p=chunk-$i
+			need=$(needed "$v" "$p")
+			[ "$need" = later ] && later=$((later + 1))
+			[ "$need" = yes ] || continue
+			n=$((n + 1))
 			r=$(recorded "$k" "$v" "$p")
 			[ -z "$r" ] || done_=$((done_ + 1))
 			case $r in "" | ok) ;; *) say "$v $p: $r" ;; esac
 		done
-		say "$v: $done_ of $n pieces recorded (key $k; $(awk -v k="$k" -v v="$v" '$1 == k && $2 == v { s += $6 } END { print s + 0 }' "$RECORD") s of building so far)"
-		[ "$done_" = "$n" ] || rc=1
+		say "$v: $done_ of $n pieces recorded$([ "$later" = 0 ] || echo ", $later more may be needed once xen has them") (key $k; $(awk -v k="$k" -v v="$v" '$1 == k && $2 == v { s += $6 } END { print s + 0 }' "$RECORD") s of building so far)"
+		[ "$done_" = "$n" ] && [ "$later" = 0 ] || rc=1
 	done
 	new=$(new_warnings "$kp" "$kx")
 	if [ -n "$new" ]; then
@@ -213,11 +248,22 @@ for v in "${variants[@]}"; do
 	prepare_tree "$v"
 	configure "$v"
 	t=$(tree_of "$v") out=$D/kernel-$v k=$(key_of "$v")
-	mapfile -t pcs < <(pieces_of "$t")
+	mapfile -t pcs < <(pieces_of)
 	say "$v: key $k, ${#pcs[@]} chunks of about $CHUNK_FILES C files and 'all', in $out"
 	for i in $(seq 1 ${#pcs[@]}) all; do
 		if [ "$i" = all ]; then p=all dirs=(all); else p=chunk-$i; read -r -a dirs <<<"${pcs[i - 1]}"; fi
 		[ -z "$(recorded "$k" "$v" "$p")" ] || continue
+		case $(needed "$v" "$p") in
+		no) continue ;;
+		later)
+			say "$v $p: waits for xen's $p (pristine builds only where xen has a diagnostic)"
+			continue
+			;;
+		esac
+		if [ "$v" = pristine ] && [ "$p" != all ]; then
+			mapfile -t dirs < <(for d in "${dirs[@]}"; do [ -d "$t/$d" ] && echo "$d"; done)
+			[ ${#dirs[@]} -gt 0 ] || { echo "$k $v $p ok 0 0 $(date -u +%Y-%m-%d)" >>"$RECORD"; continue; }
+		fi
 		if [ "$(left)" -le 60 ]; then
 			say "budget of $budget s used: stopping before $v $p (run again to go on)"
 			exit 0
