@@ -8,7 +8,8 @@
 #   selftests-xen          the tree's x86 selftests (32-bit) in the PV guest against native
 #   boot-xen-i386-hostile  the full set of guest checks with the hostile user process
 #   boot-xen-i386-debug    the same on the debug kernel (make kernel-xen-debug: lockdep,
-#                          DEBUG_VM, DEBUG_PAGEALLOC, DEBUG_LIST, KFENCE, DEBUG_ATOMIC_SLEEP)
+#                          DEBUG_VM, DEBUG_PAGEALLOC, DEBUG_LIST, KFENCE, DEBUG_ATOMIC_SLEEP),
+#                          and the direct return's critical region aimed at (iret-window)
 #   lifecycle-i386         the lifecycle run (save/restore, migrate, balloon with OOM, vCPU
 #                          hotplug, block and network detach/attach under I/O, ...)
 #   lifecycle-i386-debug   the same on the debug kernel
@@ -60,7 +61,7 @@ setup rootfs-i386 "$R/mk-debian-i386-rootfs.sh"
 check_records "$S/check-long.record"
 phase selftests-xen "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 phase boot-xen-i386-hostile env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KX/vmlinux"
-phase boot-xen-i386-debug env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KD/vmlinux"
+phase boot-xen-i386-debug env XTEST=full,hostile,iretwin "$R/boot-xen.sh" i386 "$KD/vmlinux"
 phase lifecycle-i386 "$R/lifecycle.sh" i386 "$KX/vmlinux"
 phase lifecycle-i386-debug "$R/lifecycle.sh" i386 "$KD/vmlinux"
 phase lifecycle-faults fault_run

@@ -2022,6 +2022,240 @@ static void check_ldt(void)
 	     now_ms() - t0);
 }
 
+/* ------------------------------------------------------------------------------------- */
+/* iret-window (32-bit Xen PV only): the direct return's critical region                    */
+/* ------------------------------------------------------------------------------------- */
+/*
+ * A 32-bit PV kernel returns with a real iret when no event is pending; between unmasking
+ * events and the iret, an event that Xen delivers is handled on the frame being returned to
+ * (arch/x86/xen/xen-asm_32.S), counted in debugfs xen/iret_fixups (and one pending at the
+ * check in xen/iret_pending). The check aims events at that window: on each CPU a pinned
+ * thread in a tight system-call loop, with a 1 kHz per-thread timer whose signal it must
+ * take, and beside it a pinned thread that sleeps 100 us at a time (a timer event each time),
+ * thread 0 waking a reader pinned to the last CPU through a pipe (a reschedule IPI each
+ * time), and a thread sending UDP to dom0 (netfront interrupts). It runs until the region was hit at least once and IRETW_MIN_S
+ * have passed, at most IRETW_MAX_S: a run that never hits it exercised nothing, and fails.
+ * Every thread must have made its calls and taken its timer signals.
+ */
+#define IRETW_MIN_S 6
+#define IRETW_MAX_S 60
+#define IRETW_MAX_CPUS 64
+#define IRETW_D "/sys/kernel/debug/xen/"
+
+static int is_xen_guest(void);
+
+struct iretw_thread {
+	int cpu, ok;
+	long long calls, alarms, barriers, ticks;
+	char err[120];
+};
+
+static volatile int iretw_stop;
+static int iretw_pipe[2];
+static __thread volatile long long iretw_sig;
+
+static void iretw_alarm(int sig)
+{
+	(void)sig;
+	iretw_sig++;
+}
+
+static long long iretw_counter(const char *name)
+{
+	char path[96], buf[32];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), IRETW_D "%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtoll(buf, NULL, 10);
+		fclose(f);
+	}
+	return v;
+}
+
+static void *iretw_worker(void *arg)
+{
+	struct iretw_thread *t = arg;
+	struct sigevent sev = { 0 };
+	struct itimerspec its = { { 0, 1000000 }, { 0, 1000000 } };
+	timer_t timer;
+	cpu_set_t set;
+	long long n = 0;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		snprintf(t->err, sizeof(t->err), "sched_setaffinity(cpu %d): %s", t->cpu, strerror(errno));
+		return NULL;
+	}
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGALRM;
+	sev._sigev_un._tid = syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) || timer_settime(timer, 0, &its, NULL)) {
+		snprintf(t->err, sizeof(t->err), "timer_create/settime: %s", strerror(errno));
+		return NULL;
+	}
+	while (!iretw_stop) {
+		syscall(SYS_getppid);
+		/* wakes the reader on the last CPU: an IPI there */
+		if (t->cpu == 0 && !(++n & 255) && write(iretw_pipe[1], "", 1) == 1)
+			t->barriers++;
+		t->calls++;
+	}
+	timer_delete(timer);
+	t->alarms = iretw_sig;
+	t->ok = 1;
+	return NULL;
+}
+
+/* the other end of worker 0's pipe, pinned to the CPU in ARG */
+static void *iretw_reader(void *arg)
+{
+	cpu_set_t set;
+	char c[64];
+
+	CPU_ZERO(&set);
+	CPU_SET((int)(long)arg, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (read(iretw_pipe[0], c, sizeof(c)) > 0)
+		;
+	return NULL;
+}
+
+/* beside each worker: a timer event every 100 us on its CPU */
+static void *iretw_ticker(void *arg)
+{
+	struct iretw_thread *t = arg;
+	struct timespec gap = { 0, 100000 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!iretw_stop) {
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
+		t->ticks++;
+	}
+	return NULL;
+}
+
+static void *iretw_udp(void *arg)
+{
+	long long *sent = arg;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct timespec gap = { 0, 1000000 };
+	char msg[64] = "iret-window";
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET, "10.0.0.1", &to.sin_addr);
+	while (s >= 0 && !iretw_stop) {
+		if (sendto(s, msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			break;
+		(*sent)++;
+		nanosleep(&gap, NULL);
+	}
+	if (s >= 0)
+		close(s);
+	return NULL;
+}
+
+static void check_iret_window(void)
+{
+	struct iretw_thread *t;
+	pthread_t tid[IRETW_MAX_CPUS], tick[IRETW_MAX_CPUS], udp, reader;
+	char why[160];
+	struct utsname u;
+	struct sigaction sa = { .sa_handler = iretw_alarm };
+	long long fix0, pend0, fix, pend, calls = 0, amin = -1, barriers = 0, sent = 0, ticks = 0;
+	long n = sysconf(_SC_NPROCESSORS_ONLN), i;
+	double t0 = now_ms(), el;
+	int have_udp, have_reader, ntick = 0;
+
+	uname(&u);
+	if (!is_xen_guest() || strcmp(u.machine, "i686")) {
+		printf("TESTINIT: iret-window: not a 32-bit Xen PV guest (%s), not run\n", u.machine);
+		return;
+	}
+	if (access(IRETW_D, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	fix0 = iretw_counter("iret_fixups");
+	pend0 = iretw_counter("iret_pending");
+	if (fix0 < 0 || pend0 < 0) {
+		FAIL("iret-window", "no " IRETW_D "iret_fixups or iret_pending: this kernel does not return with a direct iret");
+		return;
+	}
+	if (n > IRETW_MAX_CPUS)
+		n = IRETW_MAX_CPUS;
+	t = calloc(n, sizeof(*t));
+	sigaction(SIGALRM, &sa, NULL);
+	if (net_up(why, sizeof(why)))
+		printf("INFO iret-window: no network, no UDP (%s)\n", why);
+	iretw_stop = 0;
+	if (pipe(iretw_pipe)) {
+		FAIL("iret-window", "pipe: %s", strerror(errno));
+		free(t);
+		return;
+	}
+	have_reader = !pthread_create(&reader, NULL, iretw_reader, (void *)(n - 1));
+	for (i = 0; i < n; i++) {
+		t[i].cpu = i;
+		if (pthread_create(&tid[i], NULL, iretw_worker, &t[i])) {
+			iretw_stop = 1;
+			while (i--)
+				pthread_join(tid[i], NULL);
+			FAIL("iret-window", "pthread_create: %s", strerror(errno));
+			return;
+		}
+	}
+	for (ntick = 0; ntick < n; ntick++)
+		if (pthread_create(&tick[ntick], NULL, iretw_ticker, &t[ntick]))
+			break;
+	have_udp = !pthread_create(&udp, NULL, iretw_udp, &sent);
+	do {
+		usleep(500000);
+		el = (now_ms() - t0) / 1000;
+		fix = iretw_counter("iret_fixups") - fix0;
+	} while (el < IRETW_MAX_S && (el < IRETW_MIN_S || fix <= 0));
+	iretw_stop = 1;
+	for (i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < ntick; i++)
+		pthread_join(tick[i], NULL);
+	close(iretw_pipe[1]);
+	if (have_reader)
+		pthread_join(reader, NULL);
+	close(iretw_pipe[0]);
+	if (have_udp)
+		pthread_join(udp, NULL);
+	signal(SIGALRM, SIG_DFL);
+	fix = iretw_counter("iret_fixups") - fix0;
+	pend = iretw_counter("iret_pending") - pend0;
+	for (i = 0; i < n; i++) {
+		if (!t[i].ok) {
+			FAIL("iret-window", "thread on cpu %ld: %s", i, t[i].err[0] ? t[i].err : "did not finish");
+			free(t);
+			return;
+		}
+		calls += t[i].calls;
+		barriers += t[i].barriers;
+		ticks += t[i].ticks;
+		if (amin < 0 || t[i].alarms < amin)
+			amin = t[i].alarms;
+	}
+	free(t);
+	if (fix <= 0)
+		FAIL("iret-window", "no event came inside the critical region in %.1f s (%lld system calls on %ld CPUs, %lld events pending at the check, %lld 100-us sleeps, %lld pipe wakeups on cpu %ld, %lld UDP datagrams): the region was not exercised",
+		     el, calls, n, pend, ticks, barriers, n - 1, sent);
+	else if (amin <= 0)
+		FAIL("iret-window", "a thread took no timer signal in %.1f s", el);
+	else
+		PASS("iret-window", "%lld events handled on the frame being returned to (%lld pending at the check) in %.1f s: %lld system calls on %ld CPUs, each thread's 1 kHz timer signal taken (at least %lld times), %lld 100-us sleeps, %lld pipe wakeups on cpu %ld, %lld UDP datagrams to dom0",
+		     fix, pend, el, calls, n, amin, ticks, barriers, n - 1, sent);
+}
+
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
 #define FULL "basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown"
 
@@ -2049,6 +2283,7 @@ static int run_checks(const char *list)
 		{ "hostile", "hostile-user", check_hostile, 300 },
 		{ "ldt", "ldt-many", check_ldt, 300 },
 		{ "meltdown", "meltdown-report", check_meltdown, 60 },
+		{ "iretwin", "iret-window", check_iret_window, 120 },
 	};
 	char buf[256], *save, *t;
 	size_t i;
@@ -2874,6 +3109,69 @@ static void lc_sysrq(void)
 		     " (this kernel has no /proc/sysrq-trigger: built without CONFIG_MAGIC_SYSRQ, so drivers/xen/manage.c registers no control/sysrq watch)" : "");
 	free(before);
 	free(after);
+}
+
+/* --- nmi ------------------------------------------------------------------------------- */
+
+#define LC_NMIS 3	/* dom0 sends this many, 2 s apart */
+
+/* the NMIs the kernel has taken: the sum of /proc/interrupts' "NMI:" row, -1 if none */
+static long long lc_nmi_count(void)
+{
+	char line[1024], *p, *e;
+	long long sum = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "NMI:", 4))
+			continue;
+		sum = 0;
+		for (p += 4;; p = e) {
+			long long v = strtoll(p, &e, 10);
+
+			if (e == p)
+				break;
+			sum += v;
+		}
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/*
+ * xl trigger GUEST nmi, LC_NMIS times: Xen lets a vCPU's next virtual NMI in only once the
+ * guest has returned from the last one with the iret hypercall, so each must be taken (a
+ * return from an NMI that skipped the hypercall would leave the later ones blocked)
+ */
+static void lc_nmi(void)
+{
+	char detail[160] = "";
+	long long n0 = lc_nmi_count(), n = n0;
+	double t0;
+	int rc;
+
+	if (n0 < 0) {
+		FAIL("xl-nmi", "no NMI row in /proc/interrupts");
+		return;
+	}
+	rc = lc_action("nmi", detail, sizeof(detail));
+	if (rc) {
+		FAIL("xl-nmi", "dom0: xl trigger nmi failed (rc %d%s%s)", rc, detail[0] ? ": " : "", detail);
+		return;
+	}
+	for (t0 = now_ms(); now_ms() - t0 < 10000; sleep(1)) {
+		n = lc_nmi_count();
+		if (n - n0 >= LC_NMIS)
+			break;
+	}
+	if (n - n0 == LC_NMIS)
+		PASS("xl-nmi", "%d NMIs sent by dom0 (xl trigger nmi, 2 s apart), %lld taken (/proc/interrupts NMI)",
+		     LC_NMIS, n - n0);
+	else
+		FAIL("xl-nmi", "%d NMIs sent by dom0 (xl trigger nmi, 2 s apart), %lld taken in 10 s after the last (/proc/interrupts NMI)",
+		     LC_NMIS, n - n0);
 }
 
 /* --- balloon --------------------------------------------------------------------------- */
@@ -4009,6 +4307,7 @@ static void lc_run(void)
 	printf("TESTINIT: running %s\n", name); call; \
 	printf("TESTINIT: %s took %.0f ms\n", name, now_ms() - t_); fflush(stdout); } while (0)
 	LC_ITEM("sysrq", lc_sysrq());
+	LC_ITEM("nmi", lc_nmi());
 	/* xrounds=N (boot-xen.sh ROUNDS): the suspend items N times, a soak of the suspend path */
 	for (round = 1; round <= rounds; round++) {
 		if (rounds > 1)

@@ -71,7 +71,7 @@ if a.native:
 	res["native"] = {r["name"]: (r["iterations"], r["ns_per_op_native"]) for r in native["results"]}
 
 kinds = tags + (["native-xxl", "native"] if native else [])
-LABEL = {"i386": "i386 PV", "x86_64": "x86_64 PV", "i386-nolazy": "i386 nolazy",
+LABEL = {"i386": "i386 PV", "i386-before": "i386 before", "x86_64": "x86_64 PV", "i386-nolazy": "i386 nolazy",
 	 "x86_64-nolazy": "x86_64 nolazy", "native-xxl": "native XXL", "native": "native"}
 names = [n for n in res[tags[0]] if all(n in res[k] for k in kinds)]
 left_out = sorted({n for k in kinds for n in res[k]} - set(names))
@@ -98,8 +98,12 @@ p(f"{'geomean/' + LABEL[base]:<19}" + "".join(
 p()
 
 ratios = []
+if "i386-before" in tags:
+	ratios.append(("i386 PV / i386 before", "i386", "i386-before"))
 if "x86_64" in tags:
 	ratios.append(("i386 PV / x86_64 PV", "i386", "x86_64"))
+	if "i386-before" in tags:
+		ratios.append(("i386 before / x86_64 PV", "i386-before", "x86_64"))
 for g in ("i386", "x86_64"):
 	if f"{g}-nolazy" in tags and g in tags:
 		ratios.append((f"{g} nolazy / {g} PV", f"{g}-nolazy", g))

@@ -22,6 +22,8 @@
 #         NOLAZY (guests that also run with xen_nolazy: "i386" (default), "i386 x86_64", "")
 #         NATIVE (1: also the native reference runs; 0: skip them)
 #         I386_KERNEL, X86_64_KERNEL (ELF vmlinux; defaults above)
+#         BEFORE_KERNEL (an i386 vmlinux to compare with, such as main's before a change to the
+#           series: the guest "i386-before" in the same run, with its own column and ratio)
 #         OUTDIR (build/bench: bench.json, bench.png, bench.txt)
 #   Exit: 0 when every guest and native boot ran its suite to the end (a benchmark, not a test:
 #         no figure is judged); 1 otherwise, or when a kernel or tool is missing.
@@ -52,7 +54,8 @@ fail() {
 for g in $NOLAZY; do
 	case $g in i386 | x86_64) ;; *) usage_error "NOLAZY names i386 and/or x86_64, not '$g'" ;; esac
 done
-for k in "$I386:32:make kernel" "$K64:64:make kernel64"; do
+BEFORE=${BEFORE_KERNEL:-}
+for k in "$I386:32:make kernel" "$K64:64:make kernel64" ${BEFORE:+"$BEFORE:32:BEFORE_KERNEL"}; do
 	IFS=: read -r f bits how <<<"$k"
 	[ -f "$f" ] || fail "kernel $f is missing ($how builds it)"
 	[ "$(readelf -h "$f" 2>/dev/null | sed -n 's/^ *Class: *//p')" = "ELF$bits" ] ||
@@ -73,9 +76,10 @@ P=$LOGDIR/payload
 mkdir -p "$P/guest/bench"
 objcopy --strip-debug "$I386" "$P/guest/bench/i386"
 objcopy --strip-debug "$K64" "$P/guest/bench/x86_64"
+[ -z "$BEFORE" ] || objcopy --strip-debug "$BEFORE" "$P/guest/bench/i386-before"
 cp "$OUT/bench.cpio.gz" "$P/guest/bench/bench.cpio.gz"
 cp "$OUT/bench.cpio.gz" "$LOGDIR/bench.cpio.gz"
-TAGS="i386 x86_64"
+TAGS="i386${BEFORE:+ i386-before} x86_64"
 for g in $NOLAZY; do TAGS="$TAGS $g-nolazy"; done
 for tag in $TAGS; do
 	kernel=${tag%-nolazy}

@@ -162,8 +162,9 @@ XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown
 # The lifecycle run's checks (XTEST=lifecycle, lifecycle.sh), in the order they come: the
 # guest's (testinit) and dom0's (dom0-lifecycle, *-dom0); one line per item of LIFECYCLE_ITEMS,
 # then the end of the run (reboot, shutdown, destroy), which every run has
-LIFECYCLE_ITEMS="sysrq save migrate balloon vcpu spinlock blk net"
+LIFECYCLE_ITEMS="sysrq nmi save migrate balloon vcpu spinlock blk net"
 LIFECYCLE_CHECKS="xl-sysrq
+xl-nmi
 save-dom0 save-clock save-timer save-tcp save-mem save-file
 migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
 balloon-dom0 balloon-down balloon-oom balloon-up
@@ -244,6 +245,7 @@ expected_checks() {
 		hostile) echo hostile-user ;;
 		ldt) echo ldt-many ;;
 		meltdown) echo meltdown-report ;;
+		iretwin) if [ "$kind" = i386 ]; then echo iret-window; fi ;;
 		shutdown) echo xl-shutdown; [ "$kind" != native ] && echo xl-shutdown-dom0 ;;
 		lifecycle) lifecycle_checks "${LC_ITEMS:-}" ;;
 		*) echo "$t" ;;

@@ -107,6 +107,7 @@ item() {  # item NAME GUEST-ITEM DOM0-ACTIONS CHECKS...
 }
 echo "--- lifecycle items ($GUEST):"
 item sysrq sysrq sysrq xl-sysrq
+item nmi nmi nmi xl-nmi
 item save-restore save save-restore save-dom0 save-clock save-timer save-tcp save-mem save-file
 item migrate migrate migrate migrate-dom0 migrate-clock migrate-timer migrate-tcp migrate-mem migrate-file
 if [ -n "$MAXMEM" ]; then
