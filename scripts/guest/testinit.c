@@ -2033,9 +2033,10 @@ static void check_ldt(void)
  * thread in a tight system-call loop, with a 1 kHz per-thread timer whose signal it must
  * take, and beside it a pinned thread that sleeps 100 us at a time (a timer event each time),
  * thread 0 waking a reader pinned to the last CPU through a pipe (a reschedule IPI each
- * time), and a thread sending UDP to dom0 (netfront interrupts). It runs until the region was hit at least once and IRETW_MIN_S
- * have passed, at most IRETW_MAX_S: a run that never hits it exercised nothing, and fails.
- * Every thread must have made its calls and taken its timer signals.
+ * time), and a thread sending UDP to dom0 (netfront interrupts). It runs until the region
+ * was hit at least once and IRETW_MIN_S have passed, at most IRETW_MAX_S: a run that never
+ * hits it exercised nothing, and fails. Every thread must have made its calls and taken its
+ * timer signals.
  */
 #define IRETW_MIN_S 6
 #define IRETW_MAX_S 60
@@ -2046,7 +2047,7 @@ static int is_xen_guest(void);
 
 struct iretw_thread {
 	int cpu, ok;
-	long long calls, alarms, barriers, ticks;
+	long long calls, alarms, wakeups, ticks;
 	char err[120];
 };
 
@@ -2058,6 +2059,16 @@ static void iretw_alarm(int sig)
 {
 	(void)sig;
 	iretw_sig++;
+}
+
+/* the calling thread on CPU only: 0, or -1 with errno */
+static int iretw_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 static long long iretw_counter(const char *name)
@@ -2082,12 +2093,9 @@ static void *iretw_worker(void *arg)
 	struct sigevent sev = { 0 };
 	struct itimerspec its = { { 0, 1000000 }, { 0, 1000000 } };
 	timer_t timer;
-	cpu_set_t set;
 	long long n = 0;
 
-	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
+	if (iretw_pin(t->cpu)) {
 		snprintf(t->err, sizeof(t->err), "sched_setaffinity(cpu %d): %s", t->cpu, strerror(errno));
 		return NULL;
 	}
@@ -2102,7 +2110,7 @@ static void *iretw_worker(void *arg)
 		syscall(SYS_getppid);
 		/* wakes the reader on the last CPU: an IPI there */
 		if (t->cpu == 0 && !(++n & 255) && write(iretw_pipe[1], "", 1) == 1)
-			t->barriers++;
+			t->wakeups++;
 		t->calls++;
 	}
 	timer_delete(timer);
@@ -2114,12 +2122,9 @@ static void *iretw_worker(void *arg)
 /* the other end of worker 0's pipe, pinned to the CPU in ARG */
 static void *iretw_reader(void *arg)
 {
-	cpu_set_t set;
 	char c[64];
 
-	CPU_ZERO(&set);
-	CPU_SET((int)(long)arg, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	iretw_pin((int)(long)arg);
 	while (read(iretw_pipe[0], c, sizeof(c)) > 0)
 		;
 	return NULL;
@@ -2130,11 +2135,8 @@ static void *iretw_ticker(void *arg)
 {
 	struct iretw_thread *t = arg;
 	struct timespec gap = { 0, 100000 };
-	cpu_set_t set;
 
-	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	iretw_pin(t->cpu);
 	while (!iretw_stop) {
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
 		t->ticks++;
@@ -2169,7 +2171,7 @@ static void check_iret_window(void)
 	char why[160];
 	struct utsname u;
 	struct sigaction sa = { .sa_handler = iretw_alarm };
-	long long fix0, pend0, fix, pend, calls = 0, amin = -1, barriers = 0, sent = 0, ticks = 0;
+	long long fix0, pend0, fix, pend, calls = 0, amin = -1, wakeups = 0, sent = 0, ticks = 0;
 	long n = sysconf(_SC_NPROCESSORS_ONLN), i;
 	double t0 = now_ms(), el;
 	int have_udp, have_reader, ntick = 0;
@@ -2240,7 +2242,7 @@ static void check_iret_window(void)
 			return;
 		}
 		calls += t[i].calls;
-		barriers += t[i].barriers;
+		wakeups += t[i].wakeups;
 		ticks += t[i].ticks;
 		if (amin < 0 || t[i].alarms < amin)
 			amin = t[i].alarms;
@@ -2248,12 +2250,12 @@ static void check_iret_window(void)
 	free(t);
 	if (fix <= 0)
 		FAIL("iret-window", "no event came inside the critical region in %.1f s (%lld system calls on %ld CPUs, %lld events pending at the check, %lld 100-us sleeps, %lld pipe wakeups on cpu %ld, %lld UDP datagrams): the region was not exercised",
-		     el, calls, n, pend, ticks, barriers, n - 1, sent);
+		     el, calls, n, pend, ticks, wakeups, n - 1, sent);
 	else if (amin <= 0)
 		FAIL("iret-window", "a thread took no timer signal in %.1f s", el);
 	else
 		PASS("iret-window", "%lld events handled on the frame being returned to (%lld pending at the check) in %.1f s: %lld system calls on %ld CPUs, each thread's 1 kHz timer signal taken (at least %lld times), %lld 100-us sleeps, %lld pipe wakeups on cpu %ld, %lld UDP datagrams to dom0",
-		     fix, pend, el, calls, n, amin, ticks, barriers, n - 1, sent);
+		     fix, pend, el, calls, n, amin, ticks, wakeups, n - 1, sent);
 }
 
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
