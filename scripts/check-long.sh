@@ -10,6 +10,7 @@
 #   boot-xen-i386-debug    the same on the debug kernel (make kernel-xen-debug: lockdep,
 #                          DEBUG_VM, DEBUG_PAGEALLOC, DEBUG_LIST, KFENCE, DEBUG_ATOMIC_SLEEP),
 #                          and the direct return's critical region aimed at (iret-window)
+#   iret-window-2g-intel   that check again at 2 GiB with 4 vCPUs on the intel model
 #   lifecycle-i386         the lifecycle run (save/restore, migrate, balloon with OOM, vCPU
 #                          hotplug, block and network detach/attach under I/O, ...)
 #   lifecycle-i386-debug   the same on the debug kernel
@@ -62,6 +63,8 @@ check_records "$S/check-long.record"
 phase selftests-xen "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 phase boot-xen-i386-hostile env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KX/vmlinux"
 phase boot-xen-i386-debug env XTEST=full,hostile,iretwin "$R/boot-xen.sh" i386 "$KD/vmlinux"
+phase iret-window-2g-intel env XTEST=iretwin MEM=2048 VCPUS=4 QCPU=intel \
+	"$R/boot-xen.sh" i386 "$KD/vmlinux"
 phase lifecycle-i386 "$R/lifecycle.sh" i386 "$KX/vmlinux"
 phase lifecycle-i386-debug "$R/lifecycle.sh" i386 "$KD/vmlinux"
 phase lifecycle-faults fault_run
