@@ -78,6 +78,21 @@ stage_initrd() {
 	(cd "$d/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n > "$d/initrd.gz"
 }
 
+# image_job IMAGE INIT LOG DONE_RE: run the job INIT (a path in IMAGE) under Debian's amd64
+# kernel in QEMU TCG with IMAGE as its virtio root, through stage_initrd's initramfs (in
+# $WORK/initrd), once fewer than two QEMUs run; the console in LOG until DONE_RE or $TIMEOUT.
+# Returns run_qemu's status (1: stage_initrd failed).
+image_job() {
+	stage_initrd "$WORK/initrd" || { echo "image_job: the job's initramfs could not be made" >&2; return 1; }
+	while [ "$(pgrep -c qemu-system || true)" -ge 2 ]; do sleep 10; done
+	run_qemu "$3" "$TIMEOUT" "$4" \
+		qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1024 \
+		-display none -monitor none -serial stdio -nic none -no-reboot \
+		-drive "file=${1//,/,,},format=raw,if=virtio" \
+		-kernel "$OUT/vmlinuz-debian" -initrd "$WORK/initrd/initrd.gz" \
+		-append "console=ttyS0 root=/dev/vda rw init=$2 panic=1"
+}
+
 # The CPU models the rig's Xen runs on (boot-xen.sh QCPU=NAME; scripts/rig/README, "CPU models").
 # QEMU sets the hypervisor bit (CPUID.1:ECX[31]) unless told not to; bare metal never does, and
 # a PV guest kernel reads the real CPUID, so amd and intel look like the hosts users have.

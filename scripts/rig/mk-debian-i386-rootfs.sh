@@ -200,16 +200,9 @@ if [ ! -s "$BASE" ]; then
 	echo "rootfs: [1/3] done in ${S1}s; [2/3] ${size} MiB ext4 image of the ${used} MiB tree"
 
 	echo "rootfs: [3/3] debootstrap --second-stage in the image (Debian's amd64 kernel, QEMU TCG) ..."
-	stage_initrd "$WORK/initrd" || die "the second stage's initramfs could not be made"
-	while [ "$(pgrep -c qemu-system || true)" -ge 2 ]; do sleep 10; done
 	s=$(date +%s)
 	rc=0
-	run_qemu "$RIG/logs/rootfs-stage2.log" "$TIMEOUT" '^XTEST-STAGE2: done' \
-		qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1024 \
-		-display none -monitor none -serial stdio -nic none -no-reboot \
-		-drive "file=${WORK//,/,,}/base.img,format=raw,if=virtio" \
-		-kernel "$OUT/vmlinuz-debian" -initrd "$WORK/initrd/initrd.gz" \
-		-append "console=ttyS0 root=/dev/vda rw init=/xtest-stage2 panic=1" || rc=$?
+	image_job "$WORK/base.img" /xtest-stage2 "$RIG/logs/rootfs-stage2.log" '^XTEST-STAGE2: done' || rc=$?
 	S3=$(( $(date +%s) - s ))
 	sed 's/^/  /' "$RIG/logs/rootfs-stage2.log" >> "$LOG"
 	ok=$(check_lines "$RIG/logs/rootfs-stage2.log" | grep -m1 '^XTEST-STAGE2: second stage ok' || true)

@@ -132,15 +132,8 @@ debugfs -w -f - "$WORK/img" >>"$LOG" 2>&1 <<-EOF || die "debugfs could not add t
 	write $WORK/stage xtest-pvgrub-stage
 	set_inode_field xtest-pvgrub-stage mode 0100755
 EOF
-stage_initrd "$WORK/initrd" || die "the job's initramfs could not be made"
-while [ "$(pgrep -c qemu-system || true)" -ge 2 ]; do sleep 10; done
 rc=0
-run_qemu "$WORK/console.log" "$TIMEOUT" '^XTEST-PVGRUB-STAGE: done' \
-	qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1024 \
-	-display none -monitor none -serial stdio -nic none -no-reboot \
-	-drive "file=${WORK//,/,,}/img,format=raw,if=virtio" \
-	-kernel "$OUT/vmlinuz-debian" -initrd "$WORK/initrd/initrd.gz" \
-	-append "console=ttyS0 root=/dev/vda rw init=/xtest-pvgrub-stage panic=1" || rc=$?
+image_job "$WORK/img" /xtest-pvgrub-stage "$WORK/console.log" '^XTEST-PVGRUB-STAGE: done' || rc=$?
 cp "$WORK/console.log" "$RIG/logs/pvgrub-image-console.log"
 check_lines "$WORK/console.log" | grep '^XTEST-PVGRUB-STAGE\|^  \(dpkg\|update-grub\|grub.cfg\): ' | sed 's/^/pvgrub-image: /' || true
 ok=$(check_lines "$WORK/console.log" | grep -m1 '^XTEST-PVGRUB-STAGE: ok' || true)
