@@ -24,7 +24,8 @@
 #     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
-#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
+#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), i386shim (the same kernel
+#   inside the PV shim on the stock hypervisor, boot-xen.sh's i386shim), kernel64 (KERNEL default
 #   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), MAXMEM (the
 #   guest's maxmem: the balloon item also grows it there and back), VCPUS (2), TIMEOUT (QEMU run, 1500 s + 600 s per GiB of MEM, + 120 s per GiB of MAXMEM), XFAULT
 #   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README), ROUNDS (1: run
@@ -38,10 +39,10 @@ set -uo pipefail
 
 GUEST=${1:-i386}
 case $GUEST in
-i386) KERNEL=${2:-$REPO/build/kernel-xen/vmlinux} ;;
+i386 | i386shim) KERNEL=${2:-$REPO/build/kernel-xen/vmlinux} ;;	# i386shim: inside the PV shim
 kernel64) KERNEL=${2:-$REPO/build/kernel64/vmlinux} ;;
 pv64) KERNEL= ;;	# Debian's amd64 kernel: the 64-bit PV reference
-*) usage_error "GUEST must be i386, kernel64 or pv64, not '$GUEST'" ;;
+*) usage_error "GUEST must be i386, i386shim, kernel64 or pv64, not '$GUEST'" ;;
 esac
 [ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
 ROUNDS=${ROUNDS:-1}

@@ -55,6 +55,9 @@ XB=/usr/lib/xen-4.17/bin
 for b in xl xenstored xenconsoled xen-init-dom0 xenperf libxl-save-helper xenconsole xentop; do
 	add_bin "$X$XB/$b" "$XB/$b"
 done
+# Xen's PV shim, where xl looks for it (pvshim = 1): the guests of boot-xen.sh PVSHIM=1
+mkdir -p "$R/usr/lib/xen-4.17/boot"
+cp "$X/usr/lib/xen-4.17/boot/xen-shim" "$R/usr/lib/xen-4.17/boot/xen-shim"
 for b in xenstore xenstore-read xenstore-write xenstore-watch xenstore-ls xenstore-list xenstore-rm xenstore-exists xenstore-chmod; do
 	add_bin "$X/usr/bin/$b" "/usr/bin/$b"
 done
