@@ -303,10 +303,18 @@ fi
 		# the shim (a nested guest) set XCR0: with AVX offered, the shim's XCR0 (x87, SSE,
 		# AVX) and its 32-bit guest's (x87, SSE) go to the CPU behind Xen's back, and the
 		# guest's CPUID 0xd no longer matches its XCR0 ("XSAVE consistency problem: size 832
-		# != kernel_size 576", a WARN). Without AVX every XCR0 is x87|SSE, which is Xen's
-		# default for a vCPU. A 32-bit PV guest has no AVX anyway (Xen offers it none as
-		# plain PV); a pv64 reference loses it. (QEMU 8.2 checks the intercept.)
-		echo 'cpuid = "host,avx=0"'
+		# != kernel_size 576", a WARN). Without AVX and PKU (the shim sets PKRU's bit too:
+		# "xstate: ... states: 0x203") every XCR0 is x87|SSE, Xen's default for a vCPU. A
+		# 32-bit PV guest has neither anyway (as plain PV its xstate is 0x3); a pv64
+		# reference loses them. (QEMU 8.2 checks the intercept.)
+		echo 'cpuid = "host,avx=0,pku=0"'
+		# The outer Xen emulates RDTSC(P) of an HVM/PVH domain by default, here where QEMU's
+		# TSC is not invariant. TCG's SVM reports RDTSCP as an RDTSC exit and has no
+		# NRIP-save, so Xen decodes the instruction, finds RDTSCP and injects #GP: Xen 4.20's
+		# shim (whose udelay uses RDTSCP) panicked at boot so. Native mode intercepts neither
+		# (as plain PVH guests in this rig need, scripts/rig/README); the shim keeps its own
+		# TSC handling for its PV guest.
+		echo 'tsc_mode = "native"'
 	else
 		echo 'type = "pv"'
 	fi
