@@ -61,6 +61,8 @@ help:
 	@echo '                     where xen warns): no new error or warning; hours, in recorded pieces'
 	@echo '                     (scripts/check-distro.record); DISTRO_ARGS="--budget SECONDS" or --status'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
+	@echo '  make rig-xen420    Debian trixie'"'"'s Xen 4.20 for the rig: XEN=debian420 boots it with'
+	@echo '                     the 4.20 toolstack in dom0; build/rig/out/xen-shim-4.20 for PVSHIM_PATH'
 	@echo '  make boot-xen GUEST=i386|i386shim|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs|i386pvgrub [KERNEL=path]'
 	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict; i386shim:'
 	@echo '                     the i386 guest inside the PV shim on Debian'"'"'s stock Xen (PVSHIM=1 puts'
@@ -136,6 +138,11 @@ check-distro:
 
 rig:
 	@$(S)/rig/setup.sh
+
+# Debian trixie's Xen 4.20 (hypervisor, toolstack, shim) beside the rig's 4.17 (issue 23)
+.PHONY: rig-xen420
+rig-xen420: rig
+	@$(S)/rig/setup-xen420.sh
 
 # the Debian i386 root file system image for the *rootfs guests
 .PHONY: rootfs-i386

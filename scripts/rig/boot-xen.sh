@@ -31,8 +31,9 @@
 #                    ($RIG/out/selftests.cpio.gz, mk-selftests-initramfs.sh) instead of testinit:
 #                    its runner prints "SELFTEST name: PASS|FAIL|SKIP ..." lines (selftests-xen.sh
 #                    compares them with a native boot); STX_TIMEOUT, STX_EXCLUDE as there
-#   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian; default pv32, debian with the
-#                 shim)
+#   Env:   VCPUS (2)  MEM (guest MiB, 512)  XEN (pv32 | debian | debian420; default pv32,
+#                 debian with the shim; debian420: Debian trixie's Xen 4.20 with its 4.20
+#                 toolstack in dom0, $RIG/out/dom0-420.cpio.gz, made by setup-xen420.sh)
 #          PVSHIM (1: the guest runs inside Xen's PV shim, as on a stock host: any PV guest
 #                 kind but pv32grub and i386selftests, e.g. pv64 as the reference; i386shim
 #                 sets it)
@@ -140,8 +141,10 @@ lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LI
 [[ $XTEST =~ ^[a-z0-9,-]*$ && $XFAULT =~ ^[a-z0-9,-]*$ ]] ||
 	usage_error "XTEST and XFAULT are comma-separated names"
 case $XEN in
-pv32 | debian) ;;
-*) usage_error "XEN must be pv32 or debian, not '$XEN'" ;;
+pv32 | debian) DOM0_IMG=$OUT/dom0.cpio.gz ;;
+# (a 4.17 xl cannot drive a 4.20 hypervisor: dom0's image has the 4.20 toolstack)
+debian420) DOM0_IMG=$OUT/dom0-420.cpio.gz ;;
+*) usage_error "XEN must be pv32, debian or debian420, not '$XEN'" ;;
 esac
 case $GUEST in
 pv64 | pv32grub | pv64rootfs | i386pvgrub) [ -z "$KERNEL" ] || usage_error "$GUEST takes no KERNEL argument" ;;
@@ -151,7 +154,12 @@ kernel64 | i386 | i386shim | i386rootfs | i386selftests)
 	;;
 *) usage_error "unknown GUEST '$GUEST' (pv64, pv32grub, kernel64, i386, i386shim, pv64rootfs, i386rootfs, i386pvgrub, i386selftests)" ;;
 esac
-need_rig "$OUT/xen-$XEN" "$OUT/vmlinuz-debian" "$OUT/dom0.cpio.gz" "$OUT/testinit"
+if [ "$XEN" = debian420 ]; then
+	for f in "$OUT/xen-debian420" "$DOM0_IMG"; do
+		[ -e "$f" ] || usage_error "$f is missing: run make rig-xen420 (scripts/rig/setup-xen420.sh) first"
+	done
+fi
+need_rig "$OUT/xen-$XEN" "$OUT/vmlinuz-debian" "$DOM0_IMG" "$OUT/testinit"
 ROOTFS_IMG=
 case $GUEST in
 i386pvgrub)
@@ -352,7 +360,7 @@ printf 'GUEST_NAME=%s\nGUEST_BITS=%s\n' "$GUEST" "$BITS" > "$P/guest/info"
 # dom0.cpio.gz (padded to 512 bytes) + the payload as an uncompressed cpio: the kernel unpacks
 # both; no rebuild of the dom0 image per guest
 (cd "$P" && find guest | cpio -o -H newc --quiet -R 0:0) > "$LOGDIR/payload.cpio"
-cat "$OUT/dom0.cpio.gz" "$LOGDIR/payload.cpio" > "$LOGDIR/initrd.img"
+cat "$DOM0_IMG" "$LOGDIR/payload.cpio" > "$LOGDIR/initrd.img"
 rm -rf "$P" "$LOGDIR/payload.cpio"
 echo "boot-xen: guest payload ready in $(( $(date +%s) - T0 ))s ($(( $(stat -c %s "$LOGDIR/initrd.img") >> 20 )) MiB initrd)"
 
