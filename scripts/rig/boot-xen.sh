@@ -68,6 +68,7 @@
 #          QACCEL (QEMU -accel, default tcg; tcg,thread=single runs both vCPUs on one thread,
 #                 the default with PVSHIM=1: see the rig README, "The stock host")
 #          XEN_EXTRA (more Xen command-line options, e.g. clocksource=tsc)
+#          SHIM_CPUID (PVSHIM=1: the shim domain's xl cpuid string, default host,xsave=0)
 #          XL_CFG (more lines for the guest's xl.cfg, separated by ';', e.g. 'cpuid = "host,avx=0"')
 #   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
 #   Logs:  $RIG/logs/boot-xen-GUEST-<time>/ (serial.log: Xen, dom0 and "[guest]" lines with host
@@ -307,15 +308,17 @@ fi
 		echo 'type = "pvh"'
 		echo 'pvshim = 1'
 		[ -z "$PVSHIM_PATH" ] || echo 'pvshim_path = "/guest/xen-shim"'
-		# QEMU 7.2's TCG never checks SVM's XSETBV intercept, so the outer Xen does not see
-		# the shim (a nested guest) set XCR0: with AVX offered, the shim's XCR0 (x87, SSE,
-		# AVX) and its 32-bit guest's (x87, SSE) go to the CPU behind Xen's back, and the
-		# guest's CPUID 0xd no longer matches its XCR0 ("XSAVE consistency problem: size 832
-		# != kernel_size 576", a WARN). Without AVX and PKU (the shim sets PKRU's bit too:
-		# "xstate: ... states: 0x203") every XCR0 is x87|SSE, Xen's default for a vCPU. A
-		# 32-bit PV guest has neither anyway (as plain PV its xstate is 0x3); a pv64
-		# reference loses them. (QEMU 8.2 checks the intercept.)
-		echo 'cpuid = "host,avx=0,pku=0"'
+		# QEMU 7.2's TCG never checks SVM's XSETBV intercept (fixed in QEMU 8.2), so the
+		# outer Xen never sees the shim (a nested guest) set XCR0. Offered XSAVE, the shim
+		# broke either way: under Xen 4.17, which answers CPUID 0xd from the CPU, the shim's
+		# XCR0 (x87, SSE, AVX, PKRU) and its 32-bit guest's (x87, SSE) went to the CPU behind
+		# Xen's back and the guest WARNed ("XSAVE consistency problem: size 832 !=
+		# kernel_size 576"); under Xen 4.20 the 4.20 shim hit "Xen BUG at
+		# arch/x86/xstate.c:522" (xstate_alloc_save_area) at boot, on the sizes CPUID 0xd
+		# gave it, where the same shim under 4.17 was fine. Without
+		# XSAVE the shim and its guest use FXSAVE and nothing writes XCR0. (The guest's XSAVE
+		# path is exercised by the plain PV runs.)
+		echo "cpuid = \"${SHIM_CPUID:-host,xsave=0}\""
 		# The outer Xen emulates RDTSC(P) of an HVM/PVH domain by default, here where QEMU's
 		# TSC is not invariant. TCG's SVM reports RDTSCP as an RDTSC exit and has no
 		# NRIP-save, so Xen decodes the instruction, finds RDTSCP and injects #GP: Xen 4.20's

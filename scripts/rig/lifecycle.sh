@@ -52,6 +52,13 @@ ROUNDS=${ROUNDS:-1}
 MEM=${MEM:-256}
 MAXMEM=${MAXMEM:-}
 export MEM MAXMEM VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1) + MEM * 600 / 1024 + ${MAXMEM:-0} * 120 / 1024))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
+# Inside the shim `xl trigger nmi` reaches the shim, not its guest: the shim takes the NMI as
+# its own ("(XEN) NMI - PCI system error (SERR)" in its log, 3 of 3) and forwards nothing, so
+# the nmi item is left out unless LC_ITEMS names it
+if [ -z "$LC_ITEMS" ] && { [ "$GUEST" = i386shim ] || [ "${PVSHIM:-0}" = 1 ]; }; then
+	LC_ITEMS=$(printf '%s\n' $LIFECYCLE_ITEMS | grep -vx nmi | paste -sd, -)
+	echo "lifecycle: inside the PV shim the nmi item is left out (the shim takes the NMI itself)"
+fi
 lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)
