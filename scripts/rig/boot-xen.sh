@@ -68,7 +68,8 @@
 #          QACCEL (QEMU -accel, default tcg; tcg,thread=single runs both vCPUs on one thread,
 #                 the default with PVSHIM=1: see the rig README, "The stock host")
 #          XEN_EXTRA (more Xen command-line options, e.g. clocksource=tsc)
-#          SHIM_CPUID (PVSHIM=1: the shim domain's xl cpuid string, default host,xsave=0)
+#          SHIM_CPUID (PVSHIM=1: the shim domain's xl cpuid string, default host,xsave=0,rdtscp=0)
+#          SHIM_TSC (PVSHIM=1: the shim domain's xl tsc_mode, e.g. native; default: xl's own)
 #          XL_CFG (more lines for the guest's xl.cfg, separated by ';', e.g. 'cpuid = "host,avx=0"')
 #   Exit:  0 PASS, 1 FAIL, 2 the KERNEL has no Xen PV support, 64 bad usage / rig not set up.
 #   Logs:  $RIG/logs/boot-xen-GUEST-<time>/ (serial.log: Xen, dom0 and "[guest]" lines with host
@@ -318,14 +319,13 @@ fi
 		# gave it, where the same shim under 4.17 was fine. Without
 		# XSAVE the shim and its guest use FXSAVE and nothing writes XCR0. (The guest's XSAVE
 		# path is exercised by the plain PV runs.)
-		echo "cpuid = \"${SHIM_CPUID:-host,xsave=0}\""
-		# The outer Xen emulates RDTSC(P) of an HVM/PVH domain by default, here where QEMU's
-		# TSC is not invariant. TCG's SVM reports RDTSCP as an RDTSC exit and has no
+		# And no RDTSCP: the outer Xen emulates RDTSC(P) of an HVM/PVH domain here, where
+		# QEMU's TSC is not invariant; TCG's SVM reports RDTSCP as an RDTSC exit and has no
 		# NRIP-save, so Xen decodes the instruction, finds RDTSCP and injects #GP: Xen 4.20's
-		# shim (whose udelay uses RDTSCP) panicked at boot so. Native mode intercepts neither
-		# (as plain PVH guests in this rig need, scripts/rig/README); the shim keeps its own
-		# TSC handling for its PV guest.
-		echo 'tsc_mode = "native"'
+		# shim (whose udelay uses RDTSCP) panicked at boot so. (tsc_mode = "native", no
+		# intercept at all, cured that too, but with it a boot hung once in 5: README.)
+		echo "cpuid = \"${SHIM_CPUID:-host,xsave=0,rdtscp=0}\""
+		[ -z "${SHIM_TSC:-}" ] || echo "tsc_mode = \"$SHIM_TSC\""
 	else
 		echo 'type = "pv"'
 	fi
