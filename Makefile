@@ -25,7 +25,7 @@ help:
 	@echo '  make               the main job: tree, series, i386 domU kernel, rig, and'
 	@echo '                     a boot of it under Xen in QEMU (says what is not there yet)'
 	@echo '  make check         the routine tests; ends with "N passed, N failed"'
-	@echo '  make check-lifecycle [LIFECYCLE_GUEST=i386|kernel64|pv64]  the PV guest under xl sysrq, save/'
+	@echo '  make check-lifecycle [LIFECYCLE_GUEST=i386|i386shim|kernel64|pv64]  the PV guest under xl sysrq, save/'
 	@echo '                     restore, migrate, mem-set, vcpu-set, reboot, shutdown, destroy;'
 	@echo '                     ROUNDS=N runs save and migrate N times (a soak of the suspend path)'
 	@echo '  make check-stress [KERNEL=path] [STRESS=600]  stress-ng in the Debian i386 root file system'
@@ -61,8 +61,12 @@ help:
 	@echo '                     where xen warns): no new error or warning; hours, in recorded pieces'
 	@echo '                     (scripts/check-distro.record); DISTRO_ARGS="--budget SECONDS" or --status'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
-	@echo '  make boot-xen GUEST=i386|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs|i386pvgrub [KERNEL=path]'
-	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict'
+	@echo '  make rig-xen420    Debian trixie'"'"'s Xen 4.20 for the rig: XEN=debian420 boots it with'
+	@echo '                     the 4.20 toolstack in dom0; build/rig/out/xen-shim-4.20 for PVSHIM_PATH'
+	@echo '  make boot-xen GUEST=i386|i386shim|kernel64|pv64|pv32grub|pv64rootfs|i386rootfs|i386pvgrub [KERNEL=path]'
+	@echo '                     boot Xen + dom0 in QEMU, xl create the guest, give a verdict; i386shim:'
+	@echo '                     the i386 guest inside the PV shim on Debian'"'"'s stock Xen (PVSHIM=1 puts'
+	@echo '                     another guest there, e.g. pv64)'
 	@echo '  make rootfs-i386   Debian bookworm i386 (debootstrap minbase) as an ext4 image with a'
 	@echo '                     test hook, for GUEST=pv64rootfs|i386rootfs (cached in ~/.cache/xen-i386)'
 	@echo '  make boot-native [KERNEL=path]'
@@ -135,6 +139,11 @@ check-distro:
 rig:
 	@$(S)/rig/setup.sh
 
+# Debian trixie's Xen 4.20 (hypervisor, toolstack, shim) beside the rig's 4.17 (issue 23)
+.PHONY: rig-xen420
+rig-xen420: rig
+	@$(S)/rig/setup-xen420.sh
+
 # the Debian i386 root file system image for the *rootfs guests
 .PHONY: rootfs-i386
 rootfs-i386: rig
@@ -145,6 +154,7 @@ pvgrub-image: rootfs-i386 deb
 	@$(S)/rig/mk-pvgrub-image.sh
 
 KERNEL_i386 := $(B)/kernel-xen/vmlinux
+KERNEL_i386shim := $(B)/kernel-xen/vmlinux
 KERNEL_i386rootfs := $(B)/kernel-xen/vmlinux
 KERNEL_kernel64 := $(B)/kernel64/vmlinux
 boot-xen: rig $(if $(filter %rootfs,$(GUEST)),rootfs-i386) $(if $(filter i386pvgrub,$(GUEST)),pvgrub-image)
@@ -180,11 +190,11 @@ check-matrix: rig kernel
 	@$(S)/check-matrix.sh
 
 # the lifecycle run (issue 5): xl sysrq, save/restore, migrate, mem-set, vcpu-set, PV spinlocks,
-# reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), kernel64 or pv64;
+# reboot, shutdown, destroy of a PV guest; LIFECYCLE_GUEST=i386 (default), i386shim, kernel64 or pv64;
 # ROUNDS=N (environment or make variable, exported) repeats save and migrate N times
 export ROUNDS
 LIFECYCLE_GUEST ?= i386
-check-lifecycle: rig $(if $(filter i386,$(LIFECYCLE_GUEST)),kernel) $(if $(filter kernel64,$(LIFECYCLE_GUEST)),kernel64)
+check-lifecycle: rig $(if $(filter i386 i386shim,$(LIFECYCLE_GUEST)),kernel) $(if $(filter kernel64,$(LIFECYCLE_GUEST)),kernel64)
 	@$(S)/rig/lifecycle.sh $(LIFECYCLE_GUEST) $(KERNEL)
 
 # stress-ng (issue 8) in the Debian i386 root file system, on the debug kernel by default;

@@ -14,6 +14,10 @@
 #   lifecycle-i386         the lifecycle run (save/restore, migrate, balloon with OOM, vCPU
 #                          hotplug, block and network detach/attach under I/O, ...)
 #   lifecycle-i386-debug   the same on the debug kernel
+#   lifecycle-i386shim     the lifecycle run inside Xen's PV shim on Debian's stock Xen
+#   boot-xen-i386shim-2g   the shim guest's checks at 2 GiB with 4 vCPUs
+#   boot-xen-i386pvgrub-shim  pvgrub2 inside the shim booting the packaged kernel from the
+#                          guest's /boot (a provider's stock host)
 #   lifecycle-faults       the lifecycle run with three faults injected: exactly their three
 #                          checks fail (the checks can fail)
 #   matrix                 make check-matrix: the guest at 512 MiB, 2 GiB and 3.5 GiB, with 2
@@ -53,12 +57,15 @@ fault_run() {
 }
 
 check_begin check-long
-setup deps "$S/deps.sh" tree build rig
+setup deps "$S/deps.sh" tree build deb rig
 setup series-applies "$S/tree.sh"
 setup build-i386-xen "$S/build-kernel.sh" xen
 setup build-i386-xen-debug "$S/build-kernel.sh" xen-debug
 setup rig-setup "$R/setup.sh"
 setup rootfs-i386 "$R/mk-debian-i386-rootfs.sh"
+# the pvgrub guest's image (make deb, make pvgrub-image; both cached by content)
+setup deb "$S/deb.sh"
+setup pvgrub-image "$R/mk-pvgrub-image.sh"
 check_records "$S/check-long.record"
 phase selftests-xen "$R/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 phase boot-xen-i386-hostile env XTEST=full,hostile "$R/boot-xen.sh" i386 "$KX/vmlinux"
@@ -67,6 +74,9 @@ phase iret-window-2g-intel env XTEST=iretwin MEM=2048 VCPUS=4 QCPU=intel \
 	"$R/boot-xen.sh" i386 "$KD/vmlinux"
 phase lifecycle-i386 "$R/lifecycle.sh" i386 "$KX/vmlinux"
 phase lifecycle-i386-debug "$R/lifecycle.sh" i386 "$KD/vmlinux"
+phase lifecycle-i386shim "$R/lifecycle.sh" i386shim "$KX/vmlinux"
+phase boot-xen-i386shim-2g env MEM=2048 VCPUS=4 "$R/boot-xen.sh" i386shim "$KX/vmlinux"
+phase boot-xen-i386pvgrub-shim env PVSHIM=1 "$R/boot-xen.sh" i386pvgrub
 phase lifecycle-faults fault_run
 phase matrix "$S/check-matrix.sh"
 phase stress-debug env STRESS="$stress" MEM=1024 "$R/boot-xen.sh" i386rootfs "$KD/vmlinux"

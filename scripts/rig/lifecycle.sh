@@ -24,7 +24,8 @@
 #     reboot       xl reboot (on_reboot=restart): the second boot sees the first's marker
 #     shutdown     xl shutdown: /sbin/poweroff, reason code 0
 #     destroy      a third boot, xl destroy: gone from xl list and xenstore
-#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), kernel64 (KERNEL default
+#   GUEST: i386 (default; KERNEL default build/kernel-xen/vmlinux), i386shim (the same kernel
+#   inside the PV shim on the stock hypervisor, boot-xen.sh's i386shim), kernel64 (KERNEL default
 #   build/kernel64/vmlinux) or pv64 (Debian's amd64 kernel, the 64-bit PV reference). Env: MEM (256), MAXMEM (the
 #   guest's maxmem: the balloon item also grows it there and back), VCPUS (2), TIMEOUT (QEMU run, 1500 s + 600 s per GiB of MEM, + 120 s per GiB of MAXMEM), XFAULT
 #   (testinit's and dom0-lifecycle's fault injection, see scripts/rig/README), ROUNDS (1: run
@@ -38,10 +39,10 @@ set -uo pipefail
 
 GUEST=${1:-i386}
 case $GUEST in
-i386) KERNEL=${2:-$REPO/build/kernel-xen/vmlinux} ;;
+i386 | i386shim) KERNEL=${2:-$REPO/build/kernel-xen/vmlinux} ;;	# i386shim: inside the PV shim
 kernel64) KERNEL=${2:-$REPO/build/kernel64/vmlinux} ;;
 pv64) KERNEL= ;;	# Debian's amd64 kernel: the 64-bit PV reference
-*) usage_error "GUEST must be i386, kernel64 or pv64, not '$GUEST'" ;;
+*) usage_error "GUEST must be i386, i386shim, kernel64 or pv64, not '$GUEST'" ;;
 esac
 [ -z "$KERNEL" ] || [ -f "$KERNEL" ] || usage_error "KERNEL $KERNEL does not exist (make kernel / make kernel64)"
 ROUNDS=${ROUNDS:-1}
@@ -51,6 +52,13 @@ ROUNDS=${ROUNDS:-1}
 MEM=${MEM:-256}
 MAXMEM=${MAXMEM:-}
 export MEM MAXMEM VCPUS=${VCPUS:-2} TIMEOUT=${TIMEOUT:-$((1500 + 60 * (ROUNDS - 1) + MEM * 600 / 1024 + ${MAXMEM:-0} * 120 / 1024))} XTEST=lifecycle ROUNDS LC_ITEMS=${LC_ITEMS:-}
+# Inside the shim `xl trigger nmi` reaches the shim, not its guest: the shim takes the NMI as
+# its own ("(XEN) NMI - PCI system error (SERR)" in its log, 3 of 3) and forwards nothing, so
+# the nmi item is left out unless LC_ITEMS names it
+if [ -z "$LC_ITEMS" ] && { [ "$GUEST" = i386shim ] || [ "${PVSHIM:-0}" = 1 ]; }; then
+	LC_ITEMS=$(printf '%s\n' $LIFECYCLE_ITEMS | grep -vx nmi | paste -sd, -)
+	echo "lifecycle: inside the PV shim the nmi item is left out (the shim takes the NMI itself)"
+fi
 lifecycle_items_ok "$LC_ITEMS" || usage_error "LC_ITEMS must name items of: ${LIFECYCLE_ITEMS// /, } (not '$LC_ITEMS')"
 [ "$VCPUS" = 2 ] || usage_error "the lifecycle run needs VCPUS=2 (vcpu-set 1 and back, spinlocks on 2 vCPUs)"
 T0=$(date +%s)

@@ -231,6 +231,35 @@ else
 	ko pvgrub-refused "not refused as usage errors:$bad"
 fi
 
+# boot-xen.sh's shim settings are checked before QEMU: a PVSHIM that is not 0 or 1, a shim
+# for a guest that cannot have one, a PVSHIM_PATH that is no file
+bad=
+out=$(PVSHIM=yes "$SRC/scripts/rig/boot-xen.sh" i386 "$SRC/Makefile" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "PVSHIM must be 0 or 1" <<<"$out" || bad="$bad pvshim=$rc"
+out=$(PVSHIM=1 "$SRC/scripts/rig/boot-xen.sh" pv32grub 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "PVSHIM=1 is for the guests" <<<"$out" || bad="$bad pv32grub=$rc"
+out=$(PVSHIM_PATH=$T/no-such-shim "$SRC/scripts/rig/boot-xen.sh" i386shim "$SRC/Makefile" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "PVSHIM_PATH must be a shim file" <<<"$out" || bad="$bad path=$rc"
+if [ -z "$bad" ]; then
+	ok pvshim-refused
+else
+	ko pvshim-refused "not refused as usage errors:$bad"
+fi
+
+# boot-xen.sh refuses an unknown XEN, and XEN=debian420 without setup-xen420.sh's hypervisor
+# and dom0 image (naming make rig-xen420), as usage errors before QEMU (an empty RIG: the
+# check does not depend on what this checkout has built)
+bad=
+out=$(RIG=$T/rig XEN=xen99 "$SRC/scripts/rig/boot-xen.sh" i386 "$SRC/Makefile" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "XEN must be pv32, debian or debian420, not 'xen99'" <<<"$out" || bad="$bad xen99=$rc"
+out=$(RIG=$T/rig XEN=debian420 "$SRC/scripts/rig/boot-xen.sh" i386shim "$SRC/Makefile" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "xen-debian420 is missing: run make rig-xen420" <<<"$out" || bad="$bad debian420=$rc"
+if [ -z "$bad" ]; then
+	ok xen-refused
+else
+	ko xen-refused "not refused as usage errors:$bad"
+fi
+
 # bench --unpack, make bench's macro job, checks what it extracts: a clean archive passes; one
 # byte changed in a file gives exit 1 naming that file; a file SHA256SUMS does not list too
 if gcc -m32 -static -O2 -o "$T/bench" "$SRC/scripts/guest/bench.c" 2>"$T/bench-cc.log"; then
