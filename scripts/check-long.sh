@@ -18,6 +18,9 @@
 #   boot-xen-i386shim-2g   the shim guest's checks at 2 GiB with 4 vCPUs
 #   boot-xen-i386pvgrub-shim  pvgrub2 inside the shim booting the packaged kernel from the
 #                          guest's /boot (a provider's stock host)
+#   boot-xen-i386shim-xen420      the shim guest's checks on Debian trixie's Xen 4.20 with its
+#                          own toolstack and shim (make rig-xen420)
+#   boot-xen-i386shim420-xen417   trixie's 4.20 shim on bookworm's Xen 4.17
 #   lifecycle-faults       the lifecycle run with three faults injected: exactly their three
 #                          checks fail (the checks can fail)
 #   matrix                 make check-matrix: the guest at 512 MiB, 2 GiB and 3.5 GiB, with 2
@@ -62,6 +65,7 @@ setup series-applies "$S/tree.sh"
 setup build-i386-xen "$S/build-kernel.sh" xen
 setup build-i386-xen-debug "$S/build-kernel.sh" xen-debug
 setup rig-setup "$R/setup.sh"
+setup rig-xen420 "$R/setup-xen420.sh"
 setup rootfs-i386 "$R/mk-debian-i386-rootfs.sh"
 # the pvgrub guest's image (make deb, make pvgrub-image; both cached by content)
 setup deb "$S/deb.sh"
@@ -77,6 +81,9 @@ phase lifecycle-i386-debug "$R/lifecycle.sh" i386 "$KD/vmlinux"
 phase lifecycle-i386shim "$R/lifecycle.sh" i386shim "$KX/vmlinux"
 phase boot-xen-i386shim-2g env MEM=2048 VCPUS=4 "$R/boot-xen.sh" i386shim "$KX/vmlinux"
 phase boot-xen-i386pvgrub-shim env PVSHIM=1 "$R/boot-xen.sh" i386pvgrub
+phase boot-xen-i386shim-xen420 env XEN=debian420 "$R/boot-xen.sh" i386shim "$KX/vmlinux"
+phase boot-xen-i386shim420-xen417 env PVSHIM_PATH="${RIG:-$BUILD/rig}/out/xen-shim-4.20" \
+	"$R/boot-xen.sh" i386shim "$KX/vmlinux"
 phase lifecycle-faults fault_run
 phase matrix "$S/check-matrix.sh"
 phase stress-debug env STRESS="$stress" MEM=1024 "$R/boot-xen.sh" i386rootfs "$KD/vmlinux"
