@@ -92,10 +92,10 @@ esac
 if [ "$PVSHIM" = 1 ]; then XEN=${XEN:-debian}; else XEN=${XEN:-pv32}; fi
 PVSHIM_PATH=${PVSHIM_PATH:-}
 # The shim is a guest of a guest (nested SVM in QEMU's TCG). With QEMU 7.2's multi-threaded
-# TCG (a host thread per vCPU) the shim triple-faulted, or its guest's console went silent for
-# good, in most runs, with Debian's 64-bit kernel as its guest too; with both vCPUs on one host
-# thread it passed every run (rig README, "The stock host"). It does not hold up the rest:
-# those runs were no slower.
+# TCG (a host thread per vCPU) the shim triple-faulted, or its guest went silent for good, in
+# every i386 run and in one of two with Debian's 64-bit kernel as its guest; with both vCPUs on
+# one host thread no triple fault was seen, and the silent hang once in about 7 runs (rig
+# README, "The stock host").
 [ "$PVSHIM" = 0 ] || QACCEL=${QACCEL:-tcg,thread=single}
 [ -z "$PVSHIM_PATH" ] || { [ "$PVSHIM" = 1 ] && [ -f "$PVSHIM_PATH" ]; } ||
 	usage_error "PVSHIM_PATH must be a shim file, with PVSHIM=1 (not '$PVSHIM_PATH')"
@@ -304,8 +304,8 @@ fi
 	echo "name = \"$GUEST\""
 	if [ "$PVSHIM" = 1 ]; then
 		# the PV guest inside the shim, a PVH domain: xl loads xen-shim (from its default place,
-		# dom0's /usr/lib/xen-4.17/boot) as the domain's kernel and the guest's kernel as its
-		# module, as on a stock host
+		# /usr/lib/xen-<version>/boot of dom0's toolstack) as the domain's kernel and the
+		# guest's kernel as its module, as on a stock host
 		echo 'type = "pvh"'
 		echo 'pvshim = 1'
 		[ -z "$PVSHIM_PATH" ] || echo 'pvshim_path = "/guest/xen-shim"'
@@ -316,9 +316,9 @@ fi
 		# Xen's back and the guest WARNed ("XSAVE consistency problem: size 832 !=
 		# kernel_size 576"); under Xen 4.20 the 4.20 shim hit "Xen BUG at
 		# arch/x86/xstate.c:522" (xstate_alloc_save_area) at boot, on the sizes CPUID 0xd
-		# gave it, where the same shim under 4.17 was fine. Without
-		# XSAVE the shim and its guest use FXSAVE and nothing writes XCR0. (The guest's XSAVE
-		# path is exercised by the plain PV runs.)
+		# gave it, where the same shim under 4.17 was fine. Without XSAVE the shim and its
+		# guest use FXSAVE and nothing writes XCR0. (The guest's XSAVE path is exercised by
+		# the plain PV runs.)
 		# And no RDTSCP: the outer Xen emulates RDTSC(P) of an HVM/PVH domain here, where
 		# QEMU's TSC is not invariant; TCG's SVM reports RDTSCP as an RDTSC exit and has no
 		# NRIP-save, so Xen decodes the instruction, finds RDTSCP and injects #GP: Xen 4.20's
