@@ -12,15 +12,17 @@
 # check_end: prints the total time and "N passed, N failed" (", N skipped"); its status is
 # that of the run.
 #
-# Records (check_records FILE, used by check-long and check-matrix, whose runs take longer than
-# a session): a phase that passes is recorded in FILE (committed) under a key of everything its
-# result depends on: the Debian linux-source version, the repository's kernel and test files as
-# committed (series, patches/, arch/, drivers/, include/, Documentation/, Kconfig.xen, scripts/;
-# READMEs and the records left out) and the rig's Xen, .debs and QEMU (build/rig/out/rig-versions,
-# written by rig/setup.sh). A later run with the same key reports such a phase as
-# "PASS (recorded DATE, N s)" without running it, so a long run finishes across sessions; any
-# change to those files starts it afresh. With uncommitted changes in them nothing is recorded
-# or reused (the key would not name what ran). RECORDS=0 runs every phase and records nothing.
+# Records (check_records FILE, used by check-long and check-matrix, whose runs take longer
+# than a session): a phase that passes is recorded in FILE (committed) under a key of
+# everything its result depends on: the Debian linux-source version, the repository's kernel
+# and test files as committed (series, patches/, arch/, drivers/, include/, Documentation/,
+# Kconfig.xen, scripts/; READMEs and the records left out) and the rig's Xen, .debs and QEMU
+# (build/rig/out/rig-versions, written by rig/setup.sh, and rig-versions-420 by
+# rig/setup-xen420.sh; check-long and check-matrix run both before they read their records). A
+# later run with the same key reports such a phase as "PASS (recorded DATE, N s)" without
+# running it, so a long run finishes across sessions; any change to those files starts it
+# afresh. With uncommitted changes in them nothing is recorded or reused (the key would not
+# name what ran). RECORDS=0 runs every phase and records nothing.
 
 check_begin() {
 	CHECK_NAME=$1
@@ -45,6 +47,8 @@ record_key() {
 	{
 		src_pkg_version
 		cat "$rv" 2>/dev/null || echo "no rig-versions"
+		# trixie's Xen 4.20 (make rig-xen420), which check-long's 4.20 phases boot
+		cat "$rv-420" 2>/dev/null || echo "no rig-versions-420"
 		git -C "$REPO" ls-files -s -- "${RECORD_PATHS[@]}"
 	} | sha256sum | cut -c1-16
 }

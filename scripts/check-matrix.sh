@@ -51,6 +51,8 @@ has() { [[ " $PARTS " == *" $1 "* ]]; }
 
 check_begin check-matrix
 setup rig-setup "$R/setup.sh"
+# (no phase here boots Xen 4.20, but the records' key covers it: the same key as check-long's)
+setup rig-xen420 "$R/setup-xen420.sh"
 check_records "$REPO/scripts/check-long.record"
 for mem in $MEMS; do
 	if has boot; then

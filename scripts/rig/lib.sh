@@ -25,6 +25,15 @@ need_rig() {  # need_rig FILE...: the artifacts setup.sh makes
 	done
 }
 
+step() {  # step NAME FUNCTION: run one step of a setup script, print its time
+	local s tag=${0##*/}
+	tag=${tag%.sh}
+	s=$(date +%s)
+	echo "$tag: [$1] ..."
+	"$2"
+	echo "$tag: [$1] done in $(($(date +%s) - s))s"
+}
+
 new_logdir() {  # new_logdir NAME: sets LOGDIR to a fresh $RIG/logs/NAME-<time>, links NAME-latest
 	LOGDIR=$RIG/logs/$1-$(date +%Y%m%d-%H%M%S)-$$
 	mkdir -p "$LOGDIR"

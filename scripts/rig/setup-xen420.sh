@@ -22,6 +22,7 @@
 set -euo pipefail
 
 S=$(cd "$(dirname "$0")" && pwd)
+. "$S/lib.sh"                # step()
 REPO=$(cd "$S/../.." && pwd)
 RIG=${RIG:-$REPO/build/rig}
 export RIG                  # for mk-dom0-initramfs.sh
@@ -56,14 +57,6 @@ mkdir -p "$OUT" "$RIG/logs" "$DEBS" "$APT/lists/partial" "$APT/cache/archives/pa
 LOG_STARTED=1
 echo "setup-xen420: RIG=$RIG CACHE=$CACHE mirror $MIRROR; log in $LOG"
 T0=$(date +%s)
-step() {  # step NAME FUNCTION: run one step, print its time
-	local s
-	s=$(date +%s)
-	echo "setup-xen420: [$1] ..."
-	"$2"
-	echo "setup-xen420: [$1] done in $(( $(date +%s) - s ))s"
-}
-
 # ---------------------------------------------------------------------------------------------
 # The private apt state. Everything apt would read from the host that could change which
 # trixie version is the candidate is pointed away: the host's sources (SourceParts), its

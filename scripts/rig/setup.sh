@@ -9,6 +9,7 @@
 set -euo pipefail
 
 S=$(cd "$(dirname "$0")" && pwd)
+. "$S/lib.sh"                # step()
 REPO=$(cd "$S/../.." && pwd)
 RIG=${RIG:-$REPO/build/rig}
 export RIG                  # for the mk-*-initramfs.sh helpers
@@ -29,14 +30,6 @@ CONFIG_PERF_ARRAYS=y'
 
 die() { echo "setup: ERROR: $*" >&2; echo "setup: last lines of $LOG:" >&2; tail -n 20 "$LOG" >&2; exit 1; }
 T0=$(date +%s)
-step() {  # step NAME FUNCTION: run one step, print its time
-	local s
-	s=$(date +%s)
-	echo "setup: [$1] ..."
-	"$2"
-	echo "setup: [$1] done in $(( $(date +%s) - s ))s"
-}
-
 # ---------------------------------------------------------------------------------------------
 # .debs: resolved from apt (never pinned), downloaded once into $CACHE/debs
 # ---------------------------------------------------------------------------------------------
