@@ -67,6 +67,8 @@
 #                 string; default amd: an AMD server without the hypervisor bit)
 #          QACCEL (QEMU -accel, default tcg; tcg,thread=single runs both vCPUs on one thread,
 #                 the default with PVSHIM=1: see the rig README, "The stock host")
+#          QEMU_X86 (another qemu-system-x86_64 to run, e.g. a newer one extracted from a .deb;
+#                 QEMU_L: its data directory, with its seabios beside it as ../seabios)
 #          XEN_EXTRA (more Xen command-line options, e.g. clocksource=tsc)
 #          SHIM_CPUID (PVSHIM=1: the shim domain's xl cpuid string, default host,xsave=0,rdtscp=0)
 #          SHIM_TSC (PVSHIM=1: the shim domain's xl tsc_mode, e.g. native; default: xl's own)
@@ -402,7 +404,8 @@ fi
 
 rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^RIG: DONE' \
-	qemu-system-x86_64 -machine pc -accel "${QACCEL:-tcg}" -cpu "$(qcpu "${QCPU:-$QCPU_DEFAULT}")" -smp 2 -m "$QMEM" \
+	"${QEMU_X86:-qemu-system-x86_64}" ${QEMU_L:+-L "$QEMU_L" -L "$QEMU_L/../seabios"} \
+	-machine pc -accel "${QACCEL:-tcg}" -cpu "$(qcpu "${QCPU:-$QCPU_DEFAULT}")" -smp 2 -m "$QMEM" \
 	-display none -monitor none -serial stdio -nic none -no-reboot "${DRIVE[@]}" \
 	-kernel "$OUT/xen-$XEN" -append "$XENARGS" -initrd "$INITRD" || rc=$?
 rm -f "$LOGDIR/initrd.img"
