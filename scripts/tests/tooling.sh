@@ -407,5 +407,53 @@ else
 	ko check-records "$bad"
 fi
 
+# dom0-init's shim watcher (scripts/rig/README, "The stock host"): it kicks a shim whose guest
+# is blocked, with its CPU time and console standing still, and no other (dom0's tools mocked:
+# xl list gives the state and CPU time of the mode, xenstore-read a file for the console's tty)
+mkdir -p "$T/sw"
+cat >"$T/sw/xl" <<'Q'
+#!/bin/sh
+case $1 in
+domid) echo 7; exit 0 ;;
+list) ;;
+*) exit 1 ;;
+esac
+n=$(cat "$SW/calls" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$SW/calls"
+case $SW_MODE in
+hung | console) st=-b---- cpu=26.0 ;;
+alive) st=-b---- cpu=$((26 + n)).0 ;;
+running) st=r----- cpu=26.0 ;;
+esac
+printf 'Name ID Mem VCPUs State Time(s)\ng 7 512 2 %s %s\n' "$st" "$cpu"
+[ "$SW_MODE" != console ] || echo "line $n" >>"$SW/console"
+Q
+printf '#!/bin/sh\necho "$SW/tty"\n' >"$T/sw/xenstore-read"
+chmod +x "$T/sw/xl" "$T/sw/xenstore-read"
+sed -n '/^shim_watch() {/,/^}/p' "$SRC/scripts/rig/dom0-init" >"$T/sw/watch.sh"
+sw() { # sw MODE: the watcher for 5 s (a kick after 2 s of quiet, a look every second)
+	local d=$T/sw/$1
+	mkdir -p "$d"
+	: >"$d/console" && : >"$d/tty"
+	(
+		export SW=$d SW_MODE=$1 PATH=$T/sw:$PATH
+		say() { echo "RIG: $*"; }
+		GUEST_NAME=g CONSOLE=$d/console SHIM_KICK_AFTER=2 SHIM_WATCH_EVERY=1
+		cd "$d" && . "$T/sw/watch.sh"
+		shim_watch >"$d/out" 2>&1 &
+		sleep 5
+		kill $!
+	)
+	echo "$1:$(grep -c 'kick [0-9]* (Ctrl-A' "$d/out"):$(od -An -c "$d/tty" | tr -d ' \n')"
+}
+got="$(sw hung & sw alive & sw console & sw running & wait)"
+got=$(sort <<<"$got" | paste -sd' ' -)
+# (each kick writes six Ctrl-As, od's 001)
+if [[ $got =~ ^alive:0:\ console:0:\ hung:[12]:(001){6,12}\ running:0:$ ]]; then
+	ok shim-watch
+else
+	ko shim-watch "kicks:bytes per mode: $got (expected hung: 1 or 2 kicks of six Ctrl-A, none for the others)"
+fi
+
 echo "tooling: $pass passed, $fail failed"
 [ $fail = 0 ]
