@@ -430,7 +430,7 @@ printf 'Name ID Mem VCPUs State Time(s)\ng 7 512 2 %s %s\n' "$st" "$cpu"
 Q
 printf '#!/bin/sh\necho "$SW/tty"\n' >"$T/sw/xenstore-read"
 chmod +x "$T/sw/xl" "$T/sw/xenstore-read"
-sed -n '/^shim_watch() {/,/^}/p' "$SRC/scripts/rig/dom0-init" >"$T/sw/watch.sh"
+sed -n '/^console_tty() {/,/^}/p; /^shim_watch() {/,/^}/p' "$SRC/scripts/rig/dom0-init" >"$T/sw/watch.sh"
 sw() { # sw MODE: the watcher for 5 s (a kick after 2 s of quiet, a look every second)
 	local d=$T/sw/$1
 	mkdir -p "$d"
