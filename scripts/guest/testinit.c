@@ -3209,7 +3209,6 @@ static long long lc_sysval(const char *path)
 
 #define BALLOON "/sys/devices/system/xen_memory/xen_memory0"
 
-/* waits up to SECS until current_kb is within 2 MiB of target_kb; the time in ms, or -1 */
 /*
  * Inside Xen's PV shim the domain also holds the shim's own memory, which the guest never gets:
  * the guest boots short of its target by that share (the shim's "failed to allocate N extents
@@ -3219,6 +3218,10 @@ static long long lc_sysval(const char *path)
  */
 static long long lc_balloon_tgt0, lc_balloon_share;
 
+/*
+ * waits up to SECS until current_kb is within 2 MiB of what target_kb lets the guest have (the
+ * target itself for a plain PV guest); the time in ms, or -1
+ */
 static double lc_balloon_settle_s(long long *cur, long long *tgt, int secs)
 {
 	double t0 = now_ms();
