@@ -61,11 +61,14 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#kinds[@]} -gt 0 ] || kinds=(xen native x86_64)
+# every tool the run (and the record keys, --status too) needs: quilt and the source
+# package, the compilers, sparse; a missing one is named with its package (installed as root)
+"$REPO/scripts/deps.sh" tree build check
 RECORD=$REPO/scripts/check-bisect.record
 EXP=$BUILD/export
 W=$BUILD/bisect/$LINUX_SRC_PKG
 pkgver=$(src_pkg_version)
-tarball=$(ls "$EXP"/patches-*-xen-i386.tar.xz 2>/dev/null | head -n 1)
+tarball=$(compgen -G "$EXP/patches-*-xen-i386.tar.xz" | head -n 1 || true)
 [ -n "$tarball" ] || die "no export: run 'make export' first"
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT

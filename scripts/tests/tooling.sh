@@ -362,6 +362,18 @@ out=$("$SRC/scripts/check-bisect.sh" --budget 10m 2>&1) && bad="$bad budget=0"
 grep -q -- "--budget needs a number of seconds" <<<"$out" || bad="$bad budget:'$out'"
 out=$("$SRC/scripts/check-bisect.sh" --resume arm 2>&1) && bad="$bad kind=0"
 grep -q "usage: check-bisect.sh .*(not 'arm')" <<<"$out" || bad="$bad kind:'$out'"
+# a tool that is missing is named with its package before anything runs (it once
+# exited 127 without a word when sparse was missing): dpkg-query says sparse is not
+# installed, and as a user the script cannot install it
+mkdir -p "$T/nosparse"
+printf '#!/bin/sh\nfor a; do :; done\n[ "$a" = sparse ] && exit 1\nexec /usr/bin/dpkg-query "$@"\n' >"$T/nosparse/dpkg-query"
+printf '#!/bin/sh\necho 1000\n' >"$T/nosparse/id"
+chmod +x "$T/nosparse/dpkg-query" "$T/nosparse/id"
+out=$(PATH=$T/nosparse:$PATH "$SRC/scripts/check-bisect.sh" --status 2>&1) && bad="$bad nosparse=0"
+grep -q "missing packages: sparse; run as root" <<<"$out" || bad="$bad nosparse:'$out'"
+# and without an export, it says so (it once ended silently, ls failing in a pipeline)
+out=$(BUILD=$T/nobuild "$SRC/scripts/check-bisect.sh" --status 2>&1) && bad="$bad noexport=0"
+grep -q "no export: run 'make export' first" <<<"$out" || bad="$bad noexport:'$out'"
 if [ -z "$bad" ]; then
 	ok check-bisect-refuses
 else
