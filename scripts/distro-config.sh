@@ -32,7 +32,7 @@ for v in $vers; do
 	if [ ! -s "$tb" ]; then
 		rm -rf "$CACHE/dl" && mkdir -p "$CACHE/dl"
 		(cd "$CACHE/dl" && timeout 600 apt-get source --download-only --diff-only "linux=$v") >"$CACHE/dl.log" 2>&1 || continue
-		f=$(ls "$CACHE"/dl/linux_*.debian.tar.xz 2>/dev/null | head -n 1)
+		f=$(compgen -G "$CACHE/dl/linux_*.debian.tar.xz" | head -n 1 || true)
 		[ -n "$f" ] || continue
 		mv "$f" "$tb"
 	fi
