@@ -348,6 +348,7 @@ fi
 	echo "memory = $MEM"
 	[ -z "$MAXMEM" ] || echo "maxmem = $MAXMEM"
 	echo "vcpus = $VCPUS"
+	qcpu_guest "${QCPU:-$QCPU_DEFAULT}"
 	echo 'on_poweroff = "destroy"'
 	# the lifecycle run (XTEST=lifecycle, lifecycle.sh) checks that xl reboot brings it back
 	# and the i386pvgrub guest that its second boot reads what the first wrote

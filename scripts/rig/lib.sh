@@ -127,6 +127,14 @@ qcpu_dom0() {
 	intel) echo "vdso32=0" ;;
 	esac
 }
+# qcpu_guest NAME: the xl.cfg lines a guest needs on that model. intel: the guest's vCPUs stay
+# off physical CPU 0, whose SYSENTER_ESP Xen's boot left pointing at its boot stack in this rig
+# (a SYSENTER there double-faults Xen: scripts/rig/README, "CPU models")
+qcpu_guest() {
+	case $1 in
+	intel) echo 'cpus = "1"' ;;
+	esac
+}
 
 # xen_cmdline DOM0_VCPUS [DOM0_MB]: the rig's Xen command line (boot-xen.sh, bench.sh): serial
 # console, DOM0_MB (default 1024) MiB for dom0, every log level.

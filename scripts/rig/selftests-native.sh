@@ -25,6 +25,7 @@
 #         UMIP, FSGSBASE, ... so that more of the kernel's paths run; the vendor because with
 #         max's own (AMD, family 6) a 32-bit SMP kernel WARNs "This combination of AMD
 #         processors is not suitable for SMP" and taints itself; QCPU= for QEMU's qemu32)
+#         XEN_QCPU (STX_MODE=xen: the rig's CPU model for the Xen boot, lib.sh's qcpu(); amd)
 #         APPEND (extra command line)  STX_EXCLUDE (names to skip, comma-separated; default:
 #         the EXCLUDE list below)
 #   Exit: 0 same results, 1 a difference or a run that did not finish, 64 bad usage.
@@ -59,6 +60,7 @@ TIMEOUT=${TIMEOUT:-300}
 # host, over 60 s on a loaded one: every LDT change is a page made read-only and handed to Xen)
 if [ "$MODE" = xen ]; then STX_TIMEOUT=${STX_TIMEOUT:-300}; else STX_TIMEOUT=${STX_TIMEOUT:-60}; fi
 QCPU=${QCPU-max,vendor=GenuineIntel}
+XEN_QCPU=${XEN_QCPU:-$QCPU_DEFAULT}
 
 # Tests not run, each with the reason ("name: reason"). Measured under TCG on 2 cores (QEMU
 # 7.2, tinyconfig-based kernels): all 24 *_32 tests together take 5-6 s of guest time per
@@ -108,7 +110,8 @@ boot_xen() {
 	local log=$LOGDIR/xen.serial.log rc=0 t out dir
 	t=$(date +%s)
 	echo "$NAME: booting xen ($1 as a PV guest, boot-xen.sh i386selftests)"
-	out=$(STX_TIMEOUT=$STX_TIMEOUT STX_EXCLUDE=$STX_EXCLUDE "$RIG_SCRIPTS/boot-xen.sh" i386selftests "$1" 2>&1) || rc=$?
+	out=$(QCPU=$XEN_QCPU STX_TIMEOUT=$STX_TIMEOUT STX_EXCLUDE=$STX_EXCLUDE \
+		"$RIG_SCRIPTS/boot-xen.sh" i386selftests "$1" 2>&1) || rc=$?
 	dir=$(sed -n 's/^boot-xen: .*log in \(.*\)\/serial\.log$/\1/p' <<<"$out" | head -n 1)
 	[ -n "$dir" ] && cp "$dir/guest-console.log" "$log" 2>/dev/null || : > "$log"
 	echo "$NAME: xen: boot-xen.sh ran $(( $(date +%s) - t ))s (exit $rc): $(grep '^VERDICT' <<<"$out" | cut -c1-300)"
