@@ -2258,6 +2258,154 @@ static void check_iret_window(void)
 		     fix, pend, el, calls, n, amin, ticks, wakeups, n - 1, sent);
 }
 
+/* ------------------------------------------------------------------------------------- */
+/* basic-vsyscall: the vDSO's __kernel_vsyscall, which libc calls for every system call,  */
+/* enters with SYSENTER or SYSCALL where the kernel can take them (natively when the CPU   */
+/* has SEP; in a Xen PV guest always: Xen passes both on), and a call through it gets its  */
+/* six arguments and restarts correctly after a signal                                     */
+/* ------------------------------------------------------------------------------------- */
+
+/* vsys6(nr, a1..a6): the system call through AT_SYSINFO, arguments in the i386 registers */
+void *vsys_entry;
+long vsys6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+__asm__(".text\n"
+	".globl vsys6\n"
+	".type vsys6, @function\n"
+	"vsys6:\n"
+	"	pushl %ebp\n"
+	"	pushl %ebx\n"
+	"	pushl %esi\n"
+	"	pushl %edi\n"
+	"	movl 20(%esp), %eax\n"
+	"	movl 24(%esp), %ebx\n"
+	"	movl 28(%esp), %ecx\n"
+	"	movl 32(%esp), %edx\n"
+	"	movl 36(%esp), %esi\n"
+	"	movl 40(%esp), %edi\n"
+	"	movl 44(%esp), %ebp\n"
+	"	call *vsys_entry\n"
+	"	popl %edi\n"
+	"	popl %esi\n"
+	"	popl %ebx\n"
+	"	popl %ebp\n"
+	"	ret\n"
+	".size vsys6, .-vsys6\n");
+
+static volatile sig_atomic_t vsys_signals;
+
+static void on_vsys_signal(int sig)
+{
+	(void)sig;
+	vsys_signals++;
+}
+
+static int cpu_has_flag(const char *flag)
+{
+	char line[4096], want[32];
+	int found = 0;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(want, sizeof(want), " %s ", flag);
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		line[strcspn(line, "\n")] = ' ';
+		found = strstr(line, want) != NULL;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void check_vsyscall(void)
+{
+	static unsigned char page[4096];
+	const char *path = "/vsyscall.tmp", *how = NULL, *msg = "hello, restart\n";
+	const unsigned char *p = (const unsigned char *)getauxval(AT_SYSINFO);
+	struct sigaction sa = { .sa_handler = on_vsys_signal, .sa_flags = SA_RESTART };
+	char buf[64] = "", *log = lc_dmesg();
+	/* xen_banner(): "on Xen" for a PV guest (is_xen_guest() is also true natively) */
+	int i, fd, fds[2], st, xen = log && strstr(log, "Booting kernel on Xen\n");
+	int sep = cpu_has_flag("sep");
+	long r;
+	void *m;
+	pid_t pid;
+
+	if (!p) {
+		FAIL("basic-vsyscall", "no AT_SYSINFO in the auxiliary vector");
+		return;
+	}
+	vsys_entry = (void *)p;
+	/* push %ecx; push %edx; push %ebp; then SYSENTER, SYSCALL or nothing; int $0x80 */
+	for (i = 0; i < 32 && !how; i++) {
+		if (p[i] == 0x0f && p[i + 1] == 0x34)
+			how = "SYSENTER";
+		else if (p[i] == 0x0f && p[i + 1] == 0x05)
+			how = "SYSCALL";
+		else if (p[i] == 0xcd && p[i + 1] == 0x80)
+			break;
+	}
+	if (!how && (xen || sep)) {
+		FAIL("basic-vsyscall", "__kernel_vsyscall enters with int $0x80 only (%s, CPU flag sep %s)",
+		     xen ? "a Xen guest" : "native", sep ? "set" : "clear");
+		return;
+	}
+
+	/* six arguments: the second page of a file, mapped with mmap2 through the vDSO */
+	for (i = 0; i < (int)sizeof(page); i++)
+		page[i] = (unsigned char)(i * 7 + 3);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || pwrite(fd, page, sizeof(page), sizeof(page)) != sizeof(page)) {
+		FAIL("basic-vsyscall", "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	r = vsys6(SYS_mmap2, 0, sizeof(page), PROT_READ, MAP_PRIVATE, fd, 1);
+	close(fd);
+	unlink(path);
+	if ((unsigned long)r > -4096UL) {
+		FAIL("basic-vsyscall", "mmap2(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 1) through the vDSO: %s",
+		     strerror((int)-r));
+		return;
+	}
+	m = (void *)r;
+	if (memcmp(m, page, sizeof(page))) {
+		FAIL("basic-vsyscall", "mmap2 through the vDSO mapped other data than the file's page 1");
+		munmap(m, sizeof(page));
+		return;
+	}
+	munmap(m, sizeof(page));
+
+	/* a read through the vDSO, interrupted by an SA_RESTART signal, goes on to its data */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pipe(fds)) {
+		FAIL("basic-vsyscall", "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		usleep(200000);
+		kill(getppid(), SIGUSR1);
+		usleep(200000);
+		_exit(write(fds[1], msg, strlen(msg)) == (ssize_t)strlen(msg) ? 0 : 1);
+	}
+	close(fds[1]);
+	r = vsys6(SYS_read, fds[0], (long)buf, sizeof(buf) - 1, 0, 0, 0);
+	close(fds[0]);
+	waitpid(pid, &st, 0);
+	if (r != (long)strlen(msg) || strcmp(buf, msg) || vsys_signals != 1) {
+		FAIL("basic-vsyscall", "read through the vDSO across a signal: returned %ld, \"%.20s\", %d signals",
+		     r, buf, (int)vsys_signals);
+		return;
+	}
+	PASS("basic-vsyscall", "__kernel_vsyscall enters with %s (%s, CPU flag sep %s); mmap2's six arguments and a read restarted after SIGUSR1 went through it",
+	     how ? how : "int $0x80", xen ? "Xen guest" : "native", sep ? "set" : "clear");
+}
+
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
 #define FULL "basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown"
 
@@ -2274,6 +2422,7 @@ static int run_checks(const char *list)
 		{ "basic", "basic-pthread", check_pthread, 60 },
 		{ "basic", "basic-signal", check_signal, 60 },
 		{ "basic", "basic-mmap", check_mmap, 60 },
+		{ "basic", "basic-vsyscall", check_vsyscall, 60 },
 		{ "net", "net-ping", check_net, 90 },
 		{ "tcp", "net-tcp", check_tcp, 150 },
 		{ "blk", "blk-rw", check_blk, 120 },

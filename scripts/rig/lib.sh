@@ -265,7 +265,7 @@ expected_checks() {
 	esac
 	for t in ${xtest//,/ }; do
 		case $t in
-		basic) printf '%s\n' basic-fork basic-exec basic-pthread basic-signal basic-mmap ;;
+		basic) printf '%s\n' basic-fork basic-exec basic-pthread basic-signal basic-mmap basic-vsyscall ;;
 		net) echo net-ping ;;
 		tcp) echo net-tcp; [ "$kind" != native ] && echo net-tcp-dom0 ;;
 		blk) echo blk-rw; [ "$kind" != native ] && echo blk-dom0 ;;

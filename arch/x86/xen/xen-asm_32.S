@@ -174,6 +174,37 @@ SYM_CODE_START(xen_asm_exc_xen_hypervisor_callback)
 SYM_CODE_END(xen_asm_exc_xen_hypervisor_callback)
 
 /*
+ * A fast system call from user space: SYSENTER reaches Xen's sysenter
+ * callback, SYSCALL (on AMD) its syscall32 callback.  Xen has built a
+ * frame like an interrupt's on the kernel stack, with events masked
+ * (CALLBACKF_mask_events) and the user's EFLAGS:
+ *
+ *	0 EIP, 4 CS, 8 EFLAGS, 12 ESP, 16 SS
+ *
+ * These are the five words of pt_regs that the native SYSENTER path pushes
+ * first: make CS and SS the user's selectors it pushes (Xen's CS slot
+ * carries the saved event mask in its upper half) and join the path after
+ * its pushes.  do_SYSENTER_32() sets regs->sp and regs->ip as for a native
+ * SYSENTER.  EFLAGS stays the user's: a trap flag it has (Xen clears TF
+ * for the kernel itself) comes back to user space with the return.
+ *
+ * The registers are those of the vDSO's __kernel_vsyscall.  Before
+ * SYSENTER it put the user stack pointer in %ebp, where do_SYSENTER_32()
+ * takes it from.  SYSCALL overwrites %ecx with the return address, so
+ * the vDSO moved the second argument to %ebp first: put it back in %ecx,
+ * and in %ebp the user stack pointer, which Xen saved in the frame; from
+ * there on the two are the same.
+ */
+SYM_CODE_START(xen_entry_SYSCALL_32)
+	movl	%ebp, %ecx
+	movl	12(%esp), %ebp
+SYM_INNER_LABEL(xen_entry_SYSENTER_32, SYM_L_GLOBAL)
+	movl	$__USER_DS, 16(%esp)
+	movl	$__USER_CS, 4(%esp)
+	jmp	entry_SYSENTER_32_after_hwframe
+SYM_CODE_END(xen_entry_SYSCALL_32)
+
+/*
  * A virtual NMI or machine check: marked in the saved EFLAGS (see
  * XEN_EFLAGS_NMI) for the return to go through Xen.
  */
