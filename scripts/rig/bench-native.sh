@@ -79,8 +79,8 @@ if [ "$PROFILE" = 1 ]; then
 	done
 	command -v cc >/dev/null || fail "PROFILE=1: no C compiler (make deps)"
 	build_insnprof "$OUT/insnprof.so" || fail "PROFILE=1: the plugin did not build"
-	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_sync" { print $1 }')
-	[ -n "$MARK" ] || fail "PROFILE=1: no bench_sync in $OUT/bench"
+	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_mark" { print $1 }')
+	[ -n "$MARK" ] || fail "PROFILE=1: no bench_mark in $OUT/bench"
 fi
 QEMU_VERSION=$(qemu-system-i386 --version | head -n 1)
 CMDLINE="console=ttyS0 panic=-1 norandmaps bench_scale=$SCALE ${APPEND:-}"

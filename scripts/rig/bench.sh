@@ -25,6 +25,11 @@
 #         BEFORE_KERNEL (an i386 vmlinux to compare with, such as main's before a change to the
 #           series: the guest "i386-before" in the same run, with its own column and ratio)
 #         OUTDIR (build/bench: bench.json, bench.png, bench.txt)
+#         PROFILE=1: also count every instruction of each timed pass by address (the QEMU
+#           plugin scripts/rig/insnprof.c, windows at bench's bench_mark()) and name where
+#           they go, per guest and benchmark: Xen's functions (xen-pv32-syms), the guest
+#           kernel's (System.map beside each vmlinux), user space's (bench-profile.py;
+#           $OUTDIR/profile.txt). The run takes longer; the counts are the same.
 #   Exit: 0 when every guest and native boot ran its suite to the end (a benchmark, not a test:
 #         no figure is judged); 1 otherwise, or when a kernel or tool is missing.
 #   Logs: $RIG/logs/bench-<time>/ (serial.log with host timestamps, the guests' consoles, the
@@ -39,6 +44,7 @@ SCALE=${SCALE:-1}
 TIMEOUT=${TIMEOUT:-5400}
 NOLAZY=${NOLAZY-i386}
 NATIVE=${NATIVE:-1}
+PROFILE=${PROFILE:-0}
 OUTDIR=${OUTDIR:-$REPO/build/bench}
 ICOUNT=shift=0,sleep=off
 
@@ -51,6 +57,7 @@ fail() {
 [[ $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] || usage_error "MEM and TIMEOUT must be numbers"
 [[ $SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || usage_error "SCALE must be a positive number"
 [[ $NATIVE =~ ^[01]$ ]] || usage_error "NATIVE must be 0 or 1"
+[[ $PROFILE =~ ^[01]$ ]] || usage_error "PROFILE must be 0 or 1"
 for g in $NOLAZY; do
 	case $g in i386 | x86_64) ;; *) usage_error "NOLAZY names i386 and/or x86_64, not '$g'" ;; esac
 done
@@ -81,6 +88,24 @@ cp "$OUT/bench.cpio.gz" "$P/guest/bench/bench.cpio.gz"
 cp "$OUT/bench.cpio.gz" "$LOGDIR/bench.cpio.gz"
 TAGS="i386${BEFORE:+ i386-before} x86_64"
 for g in $NOLAZY; do TAGS="$TAGS $g-nolazy"; done
+PLUGIN=() MAPS=()
+if [ "$PROFILE" = 1 ]; then
+	command -v cc >/dev/null || fail "PROFILE=1: no C compiler (make deps)"
+	build_insnprof "$OUT/insnprof.so" || fail "PROFILE=1: the plugin did not build"
+	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_mark" { print $1 }')
+	[ -n "$MARK" ] || fail "PROFILE=1: no bench_mark in $OUT/bench"
+	[ -f "$OUT/xen-pv32-syms" ] || fail "PROFILE=1: no $OUT/xen-pv32-syms (make rig)"
+	nm "$OUT/xen-pv32-syms" > "$LOGDIR/xen.map"
+	nm "$OUT/bench" > "$LOGDIR/bench.map"
+	MAPS=(--map "xen=$LOGDIR/xen.map" --map "bench=$LOGDIR/bench.map")
+	for k in "i386:$I386" "x86_64:$K64" ${BEFORE:+"i386-before:$BEFORE"}; do
+		map=$(dirname "${k#*:}")/System.map
+		[ -f "$map" ] || fail "PROFILE=1: no System.map beside ${k#*:}"
+		cp "$map" "$LOGDIR/System.map-${k%%:*}"
+		MAPS+=(--map "${k%%:*}=$LOGDIR/System.map-${k%%:*}")
+	done
+	PLUGIN=(-plugin "$OUT/insnprof.so,mark=0x$MARK,out=$LOGDIR/profile.raw")
+fi
 for tag in $TAGS; do
 	kernel=${tag%-nolazy}
 	extra="console=hvc0 norandmaps bench_sync=xenstore bench_scale=$SCALE"
@@ -114,7 +139,7 @@ rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^RIG: DONE' \
 	qemu-system-x86_64 -machine pc -accel tcg -icount "$ICOUNT" -cpu max,-smap -smp 1 -m 2048 \
 	-seed 1 -rtc base=2025-01-01T00:00:00,clock=vm \
-	-display none -monitor none -serial stdio -nic none -no-reboot \
+	-display none -monitor none -serial stdio -nic none -no-reboot "${PLUGIN[@]}" \
 	-kernel "$OUT/xen-pv32" -append "$XENARGS" -initrd "$INITRD" || rc=$?
 rm -f "$LOGDIR/initrd.img"
 echo "bench: Xen run took $(( $(date +%s) - T0 ))s (log: $SERIAL)"
@@ -145,4 +170,11 @@ python3 "$RIG_SCRIPTS/bench-report.py" --serial "$SERIAL" --tags "$TAGS" ${NJSON
 	--outdir "$OUTDIR" --logdir "$LOGDIR" --qemu "$QEMU_VERSION" --icount "$ICOUNT" --mem "$MEM" \
 	--scale "$SCALE" --xen "$XENARGS" | tee "$LOGDIR/report.txt"
 cp "$OUTDIR/bench.json" "$OUTDIR/bench.png" "$LOGDIR/" 2>/dev/null || true
+if [ "$PROFILE" = 1 ]; then
+	python3 "$RIG_SCRIPTS/bench-profile.py" --prof "$LOGDIR/profile.raw" --logdir "$LOGDIR" \
+		--tags "$TAGS" "${MAPS[@]}" > "$OUTDIR/profile.txt" ||
+		fail "PROFILE=1: bench-profile.py failed (profile: $LOGDIR/profile.raw)"
+	cp "$OUTDIR/profile.txt" "$LOGDIR/"
+	echo "bench: where the instructions go: $OUTDIR/profile.txt"
+fi
 [ $ok = 1 ] || fail "not every guest ran its suite to the end (RIG: FAIL lines above; log: $SERIAL)"

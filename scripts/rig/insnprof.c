@@ -7,7 +7,7 @@
  *
  * Every guest instruction gets an inline counter (no helper call, so the guest's icount
  * is the same as without the plugin). Each time the instruction at the marker address
- * runs (bench's bench_sync(), called after a benchmark's warmup and after its timed pass),
+ * runs (bench's bench_mark(), called right before and right after each timed pass),
  * the plugin appends to FILE a window: "W <n>" and then "<address> <count>" for every
  * address that ran since the previous marker. Window 2k+2 is then the timed pass of the
  * suite's k-th benchmark (counted from 0). Meant for -smp 1: the counters are not atomic.

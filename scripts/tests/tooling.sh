@@ -339,6 +339,62 @@ else
 	ko insnprof "$bad"
 fi
 
+# bench PROFILE=1: bench-profile.py splits a timed pass's instructions per operation into Xen,
+# the guest kernel, user space and dom0 by address, per guest (32- and 64-bit), names the
+# functions, and refuses a profile whose windows do not match the passes the consoles report
+bad=
+P=$T/prof
+mkdir -p "$P"
+printf 'ffff82d040200000 T xen_entry
+ffff82d040200100 t bounce
+' >"$P/xen.map"
+printf 'c1000000 T entry_INT80_32
+c1000100 T do_syscall
+' >"$P/i386.map"
+printf 'ffffffff81000000 T entry_SYSCALL_compat
+' >"$P/x86_64.map"
+printf '08049000 T main
+0804a000 T syscall
+' >"$P/bench.map"
+printf 'BENCH null iterations=10 ns_per_op=5
+' >"$P/i386-console.log"
+printf 'BENCH null iterations=10 ns_per_op=6
+' >"$P/x86_64-console.log"
+printf 'W 1
+c1000000 99
+W 2
+ffff82d040200000 30
+c1000000 50
+c1000104 20
+8049000 10
+ffffffff81000000 5
+W 3
+8049000 7
+W 4
+ffff82d040200104 40
+ffffffff81000000 60
+804a000 10
+f7ff0000 3
+W 5
+8049000 1
+' >"$P/profile.raw"
+args=(--prof "$P/profile.raw" --logdir "$P" --tags "i386 x86_64" --map "xen=$P/xen.map"
+	--map "bench=$P/bench.map" --map "i386=$P/i386.map" --map "x86_64=$P/x86_64.map")
+out=$(python3 "$SRC/scripts/rig/bench-profile.py" "${args[@]}" 2>&1) || bad="$bad rc:'$out'"
+grep -qE '^  i386 +11\.5   xen 3\.0  kernel 7\.0  user 1\.0  dom0 0\.5$' <<<"$out" || bad="$bad i386:'$out'"
+grep -qE '^ +5\.0  kernel:entry_INT80_32$' <<<"$out" || bad="$bad i386-top"
+grep -qE '^  x86_64 +11\.3   xen 4\.0  kernel 6\.0  user 1\.3  dom0 0\.0$' <<<"$out" || bad="$bad x86_64"
+grep -qE '^ +4\.0  xen:bounce$' <<<"$out" || bad="$bad xen-sym"
+grep -qE '^ +0\.3  user:\?$' <<<"$out" || bad="$bad vdso-unnamed"
+sed -i '/^W 5$/,$d' "$P/profile.raw"
+out=$(python3 "$SRC/scripts/rig/bench-profile.py" "${args[@]}" 2>&1) && bad="$bad short-accepted"
+grep -q "cannot be aligned" <<<"$out" || bad="$bad short:'$out'"
+if [ -z "$bad" ]; then
+	ok bench-profile
+else
+	ko bench-profile "$bad"
+fi
+
 # build-kernel.sh LINT= refuses a build directory whose thin archive lists a
 # member that is gone (a failed lint run once deleted one, and the objects
 # after it were then skipped as "not built here")
