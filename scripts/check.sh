@@ -78,6 +78,8 @@ if grep -qx 'CONFIG_XEN_PV=y' "$REPO/Kconfig.xen"; then
 	# on the same kernel (a difference needs its written reason in selftests-native.sh).
 	phase selftests-xen "$S/rig/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 	phase selftests-xen-2g env MEM=2048 "$S/rig/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
+	# and on the Intel model, where user space enters by SYSENTER (AMD's: SYSCALL)
+	phase selftests-xen-intel env XEN_QCPU=intel "$S/rig/selftests-xen.sh" "$KX/arch/x86/boot/bzImage"
 	# The balloon at 2 GiB: down to half (highmem pages go first) with an OOM kill, and up;
 	# then to a maxmem of 8 GiB (pfns above 4 GiB, whose p2m the guest set up at boot) and back.
 	phase lifecycle-i386-2g-balloon env MEM=2048 MAXMEM=8192 LC_ITEMS=balloon "$S/rig/lifecycle.sh" i386 "$KX/vmlinux"
