@@ -13,7 +13,8 @@ each guest's console (TAG-console.log), whose "BENCH name iterations=N" lines sa
 passes ran and how many operations each did.
 
 The machine ran one CPU: a window holds every instruction executed during the pass, whoever
-ran it. An address is Xen's from 0xffff800000000000, a 64-bit kernel's from
+ran it. 64-bit user space (dom0's programs) is one address, 0x100000000, in the plugin's
+counts. An address is Xen's from 0xffff800000000000, a 64-bit kernel's from
 0xffffffff80000000 (the x86_64 guest's own while it runs; dom0's, which the pass leaves
 alone, otherwise), a 32-bit guest kernel's from 0xc0000000 in an i386 guest, and user
 space's below that (below 4 GiB in the x86_64 guest). --map gives the symbols (nm's format,
@@ -51,6 +52,19 @@ class Symbols:
         if i < 0 or (i == len(self.addrs) - 1 and addr - self.addrs[i] > 1 << 20):
             return "?"
         return self.names[i]
+
+
+class Named:
+    """A map of one name (the plugin folds 64-bit user space into one address)."""
+
+    def __init__(self, name):
+        self.label = name
+
+    def name(self, addr):
+        return self.label
+
+
+USER64 = Named("[64-bit user space]")
 
 
 def load_windows(path, wanted):
@@ -116,6 +130,10 @@ def main():
         bits64 = kernel.startswith("x86_64")
         if 0xFFFF800000000000 <= addr < 0xFFFFFFFF80000000:
             return "xen", maps["xen"]
+        if 0x100000000 <= addr < 0xFFFF800000000000:
+            # 64-bit user space, one address in the plugin's counts: dom0's programs
+            return "dom0", USER64
+
         if addr >= 0xFFFFFFFF80000000:
             return ("kernel", maps.get(kernel)) if bits64 else ("dom0", maps.get("dom0"))
         if not bits64 and addr >= 0xC0000000:

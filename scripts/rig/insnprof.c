@@ -46,6 +46,7 @@ void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
 EXPORT int qemu_plugin_version = 1;
 
 #define SLOTS (1u << 22)	/* distinct addresses; an i386 kernel + bench use < 200000 */
+#define USER64 0x100000000ull	/* from 4 GiB up, user space is 64-bit: one slot */
 
 struct slot {
 	uint64_t vaddr;
@@ -116,6 +117,12 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (vaddr == mark)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, at_mark, PLUGIN_CB_NO_REGS,
 							       NULL);
+		/*
+		 * 64-bit user space (dom0's programs under Xen: randomized, so a new set of
+		 * addresses for every process) counts as one address, USER64.
+		 */
+		if (vaddr >= USER64 && vaddr < 0x800000000000ull)
+			vaddr = USER64;
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, PLUGIN_INLINE_ADD_U64,
 							   &lookup(vaddr)->count, 1);
 	}

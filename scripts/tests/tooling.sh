@@ -340,8 +340,9 @@ else
 fi
 
 # bench PROFILE=1: bench-profile.py splits a timed pass's instructions per operation into Xen,
-# the guest kernel, user space and dom0 by address, per guest (32- and 64-bit), names the
-# functions, and refuses a profile whose windows do not match the passes the consoles report
+# the guest kernel, user space and dom0 by address, per guest (32- and 64-bit; the plugin's one
+# address for 64-bit user space, 0x100000000, is dom0's), names the functions, and refuses a
+# profile whose windows do not match the passes the consoles report
 bad=
 P=$T/prof
 mkdir -p "$P"
@@ -368,6 +369,7 @@ c1000000 50
 c1000104 20
 8049000 10
 ffffffff81000000 5
+100000000 7
 W 3
 8049000 7
 W 4
@@ -381,7 +383,8 @@ W 5
 args=(--prof "$P/profile.raw" --logdir "$P" --tags "i386 x86_64" --map "xen=$P/xen.map"
 	--map "bench=$P/bench.map" --map "i386=$P/i386.map" --map "x86_64=$P/x86_64.map")
 out=$(python3 "$SRC/scripts/rig/bench-profile.py" "${args[@]}" 2>&1) || bad="$bad rc:'$out'"
-grep -qE '^  i386 +11\.5   xen 3\.0  kernel 7\.0  user 1\.0  dom0 0\.5$' <<<"$out" || bad="$bad i386:'$out'"
+grep -qE '^  i386 +12\.2   xen 3\.0  kernel 7\.0  user 1\.0  dom0 1\.2$' <<<"$out" || bad="$bad i386:'$out'"
+grep -qE '^ +0\.7  dom0:\[64-bit user space\]$' <<<"$out" || bad="$bad user64"
 grep -qE '^ +5\.0  kernel:entry_INT80_32$' <<<"$out" || bad="$bad i386-top"
 grep -qE '^  x86_64 +11\.3   xen 4\.0  kernel 6\.0  user 1\.3  dom0 0\.0$' <<<"$out" || bad="$bad x86_64"
 grep -qE '^ +4\.0  xen:bounce$' <<<"$out" || bad="$bad xen-sym"
