@@ -717,6 +717,27 @@ static long scaled(const struct bench *b, double f)
 	return n < b->unit ? b->unit : n;
 }
 
+/*
+ * A benchmark's warmup, the handshake with dom0, and its timed pass between two marks;
+ * the pass's time in *ns. 0, or -1 when the benchmark or the handshake failed.
+ */
+static int timed_pass(const struct bench *b, long warm, long n, uint64_t *ns)
+{
+	uint64_t t0;
+	int err;
+
+	if (b->fn(warm) || bench_sync("ready", b - benches, b->name))
+		return -1;
+	bench_mark();
+	t0 = now_ns();
+	err = b->fn(n);
+	*ns = now_ns() - t0;
+	bench_mark();
+	if (err || bench_sync("done", b - benches, b->name))
+		return -1;
+	return 0;
+}
+
 /* Run fn on CPU 0 alone, in a child, so the affinity does not stick to the caller. */
 static int run_pinned(const struct bench *b, long warm, long n, uint64_t *ns)
 {
@@ -737,23 +758,13 @@ static int run_pinned(const struct bench *b, long warm, long n, uint64_t *ns)
 		return -1;
 	}
 	if (pid == 0) {
-		uint64_t t0;
-		int err;
-
 		CPU_ZERO(&set);
 		CPU_SET(0, &set);
 		if (sched_setaffinity(0, sizeof(set), &set)) {
 			die("sched_setaffinity");
 			_exit(1);
 		}
-		if (b->fn(warm) || bench_sync("ready", b - benches, b->name))
-			_exit(1);
-		bench_mark();
-		t0 = now_ns();
-		err = b->fn(n);
-		shared[0] = now_ns() - t0;
-		bench_mark();
-		if (err || bench_sync("done", b - benches, b->name))
+		if (timed_pass(b, warm, n, &shared[0]))
 			_exit(1);
 		fflush(stdout);
 		_exit(0);
@@ -767,22 +778,13 @@ static int run_pinned(const struct bench *b, long warm, long n, uint64_t *ns)
 static void run(const struct bench *b)
 {
 	long n = scaled(b, scale), warm = scaled(b, scale / 10);
-	uint64_t t0, ns;
-	int err;
+	uint64_t ns;
 
 	if (b->pin) {
 		if (run_pinned(b, warm, n, &ns))
 			return;
-	} else {
-		if (b->fn(warm) || bench_sync("ready", b - benches, b->name))
-			return;
-		bench_mark();
-		t0 = now_ns();
-		err = b->fn(n);
-		ns = now_ns() - t0;
-		bench_mark();
-		if (err || bench_sync("done", b - benches, b->name))
-			return;
+	} else if (timed_pass(b, warm, n, &ns)) {
+		return;
 	}
 	printf("BENCH %s iterations=%ld ns_per_op=%.2f\n", b->name, n, (double)ns / n);
 	fflush(stdout);
