@@ -77,10 +77,7 @@ if [ "$PROFILE" = 1 ]; then
 		[ -f "$map" ] || fail "PROFILE=1: no System.map beside $k"
 		cp "$map" "$LOGDIR/System.map-$kind"
 	done
-	command -v cc >/dev/null || fail "PROFILE=1: no C compiler (make deps)"
-	build_insnprof "$OUT/insnprof.so" || fail "PROFILE=1: the plugin did not build"
-	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_mark" { print $1 }')
-	[ -n "$MARK" ] || fail "PROFILE=1: no bench_mark in $OUT/bench"
+	MARK=$(insnprof_mark) || fail "PROFILE=1: the instruction profiler cannot be used (above)"
 fi
 QEMU_VERSION=$(qemu-system-i386 --version | head -n 1)
 CMDLINE="console=ttyS0 panic=-1 norandmaps bench_scale=$SCALE ${APPEND:-}"
@@ -100,7 +97,7 @@ for r in $(seq 1 "$REPEAT"); do
 		rc=0
 		plugin=()
 		[ "$PROFILE" = 0 ] ||
-			plugin=(-plugin "$OUT/insnprof.so,mark=0x$MARK,out=$LOGDIR/$kind-$r.prof")
+			plugin=(-plugin "$OUT/insnprof.so,mark=$MARK,out=$LOGDIR/$kind-$r.prof")
 		run_qemu "$log" "$TIMEOUT" '^BENCH-(DONE|FAILED)$' qemu-system-i386 "${QEMU_ARGS[@]}" \
 			"${plugin[@]}" \
 			-kernel "$LOGDIR/bzImage-$kind" -initrd "$LOGDIR/bench.cpio.gz" \

@@ -90,10 +90,7 @@ TAGS="i386${BEFORE:+ i386-before} x86_64"
 for g in $NOLAZY; do TAGS="$TAGS $g-nolazy"; done
 PLUGIN=() MAPS=()
 if [ "$PROFILE" = 1 ]; then
-	command -v cc >/dev/null || fail "PROFILE=1: no C compiler (make deps)"
-	build_insnprof "$OUT/insnprof.so" || fail "PROFILE=1: the plugin did not build"
-	MARK=$(nm "$OUT/bench" | awk '$3 == "bench_mark" { print $1 }')
-	[ -n "$MARK" ] || fail "PROFILE=1: no bench_mark in $OUT/bench"
+	MARK=$(insnprof_mark) || fail "PROFILE=1: the instruction profiler cannot be used (above)"
 	[ -f "$OUT/xen-pv32-syms" ] || fail "PROFILE=1: no $OUT/xen-pv32-syms (make rig)"
 	nm "$OUT/xen-pv32-syms" > "$LOGDIR/xen.map"
 	nm "$OUT/bench" > "$LOGDIR/bench.map"
@@ -104,7 +101,7 @@ if [ "$PROFILE" = 1 ]; then
 		cp "$map" "$LOGDIR/System.map-${k%%:*}"
 		MAPS+=(--map "${k%%:*}=$LOGDIR/System.map-${k%%:*}")
 	done
-	PLUGIN=(-plugin "$OUT/insnprof.so,mark=0x$MARK,out=$LOGDIR/profile.raw")
+	PLUGIN=(-plugin "$OUT/insnprof.so,mark=$MARK,out=$LOGDIR/profile.raw")
 fi
 for tag in $TAGS; do
 	kernel=${tag%-nolazy}

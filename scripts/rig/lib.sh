@@ -291,6 +291,18 @@ build_insnprof() {
 	cc -O2 -Wall -Werror -shared -fPIC -fvisibility=hidden -o "$1" "$RIG_SCRIPTS/insnprof.c"
 }
 
+# insnprof_mark: builds the plugin as $OUT/insnprof.so and prints its marker, the address of
+# bench's bench_mark() in $OUT/bench (bench.sh and bench-native.sh PROFILE=1); on a failure
+# says why on stderr and returns 1
+insnprof_mark() {
+	local mark
+	command -v cc >/dev/null || { echo "no C compiler (make deps)" >&2; return 1; }
+	build_insnprof "$OUT/insnprof.so" || { echo "the plugin did not build" >&2; return 1; }
+	mark=$(nm "$OUT/bench" | awk '$3 == "bench_mark" { print $1 }')
+	[ -n "$mark" ] || { echo "no bench_mark in $OUT/bench" >&2; return 1; }
+	echo "0x$mark"
+}
+
 # check_lines LOG: the test lines of a log, without timestamps and prefixes
 check_lines() {
 	sed -E 's/^ *[0-9]+\.[0-9]+ //; s/^\[guest\] //; s/^RIG: //; s/^\(early\) //; s/ \(uptime [0-9.]*\)$//' "$1"

@@ -312,8 +312,13 @@ fi
 # counts to functions per operation (window 2k+2 = benchmark k's timed pass), and refuses logs
 # that ran different benchmarks; a bad PROFILE is a usage error
 bad=
-(RIG=$T/rig; . "$SRC/scripts/rig/lib.sh"; build_insnprof "$T/insnprof.so") 2>"$T/insnprof-cc.log" ||
+# (insnprof_mark builds it and finds the marker in a bench binary, here a stand-in)
+mkdir -p "$T/iout" && printf 'void bench_mark(void) {}\nint main(void) { bench_mark(); return 0; }\n' >"$T/iout/b.c" &&
+	cc -o "$T/iout/bench" "$T/iout/b.c"
+m=$(RIG=$T/rig; . "$SRC/scripts/rig/lib.sh"; OUT=$T/iout; insnprof_mark 2>"$T/insnprof-cc.log") ||
 	bad="$bad plugin-cc:$(head -n 3 "$T/insnprof-cc.log")"
+[ "$m" = "0x$(nm "$T/iout/bench" | awk '$3 == "bench_mark" { print $1 }')" ] && [ -s "$T/iout/insnprof.so" ] ||
+	bad="$bad mark:'$m'"
 printf 'c1000000 T fa\nc1000100 t fb\nc1000200 T fc\n' >"$T/map"
 for k in x n; do
 	printf 'BENCH one iterations=10 ns_per_op=5\nBENCH two iterations=4 ns_per_op=9\n' >"$T/$k.log"
