@@ -13,7 +13,7 @@ B := build
 GUEST ?= i386
 KERNEL ?=
 
-.PHONY: all help deps tree quilt-env export roundtrip checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
+.PHONY: all help deps tree quilt-env export roundtrip export-fixes checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
 	kernel64 kernels deb pvgrub-image check-bisect check-distro distro-config rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
 	clean distclean
 
@@ -41,7 +41,9 @@ help:
 	@echo '  make tree          unpack linux-source-6.12 under build/, apply series, link new files'
 	@echo '  make quilt-env     print the line that points quilt at this repository'
 	@echo '  make export        quilt tarball + git format-patch mbox in build/export/'
-	@echo '  make roundtrip     the export applies (plain quilt, git am) to a pristine tree'
+	@echo '  make roundtrip     the export applies (plain quilt, git am, b4 am) to a pristine tree'
+	@echo '  make export-fixes  the fixes section alone (mainline bugs): quilt, mbox, cover letter,'
+	@echo '                     each fix applied alone, round trip, checkpatch (build/export-fixes/)'
 	@echo '  make checkpatch    checkpatch.pl --strict over every exported patch'
 	@echo '  make kernel        i386 PAE Xen domU kernel (Kconfig.xen)   -> build/kernel-xen'
 	@echo '  make kernel-native i386 without Xen and PARAVIRT_XXL          -> build/kernel-native'
@@ -98,6 +100,14 @@ export: tree
 
 roundtrip: export
 	@$(S)/roundtrip.sh
+
+# the fixes section alone (build/export-fixes/): quilt series, mbox, cover letter;
+# each fix applies to the pristine tree on its own; then the same round trip and
+# checkpatch as for the whole series
+export-fixes: tree
+	@$(S)/export.sh fixes
+	@$(S)/roundtrip.sh fixes
+	@$(S)/checkpatch.sh fixes
 
 checkpatch: export
 	@$(S)/checkpatch.sh

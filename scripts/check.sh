@@ -18,6 +18,10 @@ phase series-applies "$S/tree.sh"
 phase export "$S/export.sh"
 phase roundtrip "$S/roundtrip.sh"
 phase checkpatch "$S/checkpatch.sh"
+# The fixes for bugs mainline has on its own, exported alone (make export-fixes).
+phase export-fixes "$S/export.sh" fixes
+phase roundtrip-fixes "$S/roundtrip.sh" fixes
+phase checkpatch-fixes "$S/checkpatch.sh" fixes
 phase htmldocs "$S/htmldocs.sh"
 # The 32-bit Xen structures of the tree's headers, field by field, against
 # Xen's own public headers (libxen-dev); and proof that a difference is caught.

@@ -5,7 +5,7 @@
 #   tree    the kernel source package and quilt
 #   build   what an i386/x86_64 kernel build needs, with ccache
 #   deb     what the kernel's make bindeb-pkg runs (dpkg-buildpackage, debhelper)
-#   export  git, for the mbox and the git am check
+#   export  git and b4, for the mbox and its git am and b4 am checks
 #   check   sparse and the rest of what 'make check' runs
 #   docs    Sphinx and graphviz, for the kernel's 'make htmldocs' (make htmldocs)
 #   rig     the Xen-in-QEMU rig (delegated to scripts/rig/deps.sh)
@@ -17,7 +17,7 @@ set -euo pipefail
 pkgs_tree="linux-source-6.12 quilt xz-utils patch diffutils"
 pkgs_build="gcc make flex bison bc libelf-dev libssl-dev ccache cpio kmod python3 perl rsync"
 pkgs_deb="dpkg-dev debhelper"
-pkgs_export="git"
+pkgs_export="git b4"
 pkgs_check="git sparse libxen-dev"
 pkgs_docs="python3-sphinx graphviz"
 

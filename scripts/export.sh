@@ -11,15 +11,41 @@
 #   build/export/patches-<ver>-xen-i386.tar.xz  a self-contained quilt series
 #                                               (patches/series + patches) for
 #                                               'quilt push -a' on a pristine tree
-#   build/export/xen-i386-<ver>.mbox            git format-patch mbox with a cover
+#   build/export/xen-i386-<ver>.mbox            the patches as a git format-patch
+#                                               mbox, for plain 'git am'
+#   build/export/mail/                          the same, one file per patch, and
+#                                               0000-cover-letter.patch, the cover
 #                                               letter (scripts/cover-letter.txt)
-#   build/export/mail/                          the same, one file per patch
+#                                               as git format-patch writes it
+#   build/export/xen-i386-<ver>-thread.mbox     cover letter and patches as one
+#                                               mailed thread (b4 am, mail readers)
 # Dates are the repository HEAD's commit date, so an export is reproducible.
+#
+# scripts/export.sh fixes (make export-fixes) does the same for the series' first
+# section alone, the fixes for bugs that mainline has without the series, into
+# build/export-fixes/ (xen-i386-fixes-<ver>.mbox, ..., cover letter
+# scripts/cover-letter-fixes.txt); each of them must also apply to the pristine
+# tree on its own, so that it can be sent and taken alone.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 "$REPO/scripts/deps.sh" tree export
 "$REPO/scripts/series-lint.sh"
+
+mode=${1:-all}
+case $mode in
+all)
+	SERIES=$REPO/series EXP=$BUILD/export tag=xen-i386 tmpl=$REPO/scripts/cover-letter.txt
+	;;
+fixes)
+	EXP=$BUILD/export-fixes tag=xen-i386-fixes tmpl=$REPO/scripts/cover-letter-fixes.txt
+	mkdir -p "$EXP"
+	SERIES=$EXP/series.in
+	series_section fixes "$REPO/series" >"$SERIES"
+	[ -n "$(series_patches "$SERIES")" ] || die "series has no '# --- fixes' section"
+	;;
+*) die "usage: ${0##*/} [fixes]" ;;
+esac
 
 name=$(git -C "$REPO" config user.name || true)
 email=$(git -C "$REPO" config user.email || true)
@@ -29,14 +55,13 @@ ident="$name <$email>"
 
 pkgver=$(src_pkg_version)
 [ -n "$pkgver" ] || die "package $LINUX_SRC_PKG is not installed"
-EXP=$BUILD/export
 G=$EXP/git
 mkdir -p "$EXP"
 
 # The pristine tree in git, sparse: the files the series' patches touch, at
 # their pristine content, plus the Makefile. The diffs, their index lines and
 # git am behave as on a full import, at a fraction of the cost.
-touched=$(cd "$REPO/patches" && for p in $(series_patches); do
+touched=$(cd "$REPO/patches" && for p in $(series_patches "$SERIES"); do
 	sed -n -e 's,^--- a/\([^[:space:]]*\).*,\1,p' -e 's,^+++ b/\([^[:space:]]*\).*,\1,p' "$p"
 done | sort -u)
 rm -rf "$G"
@@ -68,13 +93,22 @@ cd "$G"
 git checkout -q -f -B xen-i386 base
 git clean -q -fdx
 n=0
-for p in $(series_patches); do
+for p in $(series_patches "$SERIES"); do
 	n=$((n + 1))
 	f=$REPO/patches/$p
 	subject=$(sed -n '1s/^Subject: //p' "$f")
 	# The message: the header after the Subject line, up to the diff.
 	msg=$(awk 'NR > 2 && /^(--- |diff |Index: |---$)/ {exit} NR > 1 {print}' "$f")
 	awk 'f || /^(--- [^ ]|diff |Index: )/ {f = 1; print}' "$f" >"$EXP/.diff"
+	# A fix must apply to the pristine tree without the fixes before it.
+	if [ "$mode" = fixes ] && [ -s "$EXP/.diff" ]; then
+		GIT_INDEX_FILE=$EXP/.index git read-tree base
+		GIT_INDEX_FILE=$EXP/.index git apply --cached --check --whitespace=nowarn \
+			"$EXP/.diff" 2>"$EXP/.err" || {
+			cat "$EXP/.err" >&2
+			die "fix $p does not apply to pristine Linux $ver on its own"
+		}
+	fi
 	if [ -s "$EXP/.diff" ]; then
 		git apply --index --whitespace=nowarn "$EXP/.diff" 2>"$EXP/.err" || {
 			cat "$EXP/.err" >&2
@@ -87,7 +121,7 @@ for p in $(series_patches); do
 		cp "$REPO/$nf" "$nf"
 		[ -x "$REPO/$nf" ] && chmod +x "$nf" || chmod -x "$nf"
 		git add -f "$nf"
-	done < <(series_newfiles)
+	done < <(series_newfiles "$SERIES")
 	git diff --cached --quiet && die "patch $p changes nothing"
 	{
 		printf '%s\n' "$subject"
@@ -103,7 +137,6 @@ done
 rm -rf "$EXP/mail"
 git format-patch -q --cover-letter --thread=shallow -o "$EXP/mail" base..xen-i386 >/dev/null
 cover=$EXP/mail/0000-cover-letter.patch
-tmpl=$REPO/scripts/cover-letter.txt
 [ -f "$tmpl" ] || die "no cover letter template at $tmpl"
 csubj=$(sed -n '1s/^Subject: //p' "$tmpl")
 # @RESULTS@: the last 'make check' of this tree (build/check-results.txt); @BENCH@: the last
@@ -172,26 +205,42 @@ text = open(cover).read()
 text = text.replace("*** SUBJECT HERE ***", subj).replace("*** BLURB HERE ***", blurb)
 open(cover, "w").write(text)
 PY
-mbox=$EXP/xen-i386-$ver.mbox
-cat "$EXP"/mail/*.patch >"$mbox"
+# The mbox for 'git am' holds the patches alone: a cover letter has no diff, and
+# plain 'git am' stops at it ("Patch is empty"). The thread, as mailed, has it first.
+mbox=$EXP/$tag-$ver.mbox
+thread=$EXP/$tag-$ver-thread.mbox
+: >"$mbox"
+for m in "$EXP"/mail/[0-9][0-9][0-9][0-9]-*.patch; do
+	[ "$m" = "$cover" ] || cat "$m" >>"$mbox"
+done
+cat "$cover" "$mbox" >"$thread"
 
 # The quilt series: the same commits, named as in the repository's series.
 rm -rf "$EXP/quilt"
 mkdir -p "$EXP/quilt/patches"
 i=0
-for p in $(series_patches); do
+for p in $(series_patches "$SERIES"); do
 	i=$((i + 1))
 	git format-patch -q --no-numbered --no-signature -1 --stdout "xen-i386~$((n - i))" >"$EXP/quilt/patches/$p"
 done
 {
-	echo "# xen-i386: 32-bit (i386 PAE) Xen PV guests, for Linux $ver"
-	echo "# Apply in a pristine tree: unpack this archive there, then 'quilt push -a'."
-	awk 'f && !/^[[:space:]]*#\+/ {print} /^[[:space:]]*$/ {f = 1}' "$REPO/series"
+	if [ "$mode" = fixes ]; then
+		echo "# xen-i386-fixes: fixes for bugs in Linux $ver, each on its own"
+		echo "# Apply in a pristine tree: unpack this archive there, then 'quilt push -a'."
+		echo
+		grep -v '^[[:space:]]*#+' "$SERIES"
+	else
+		echo "# xen-i386: 32-bit (i386 PAE) Xen PV guests, for Linux $ver"
+		echo "# Apply in a pristine tree: unpack this archive there, then 'quilt push -a'."
+		awk 'f && !/^[[:space:]]*#\+/ {print} /^[[:space:]]*$/ {f = 1}' "$SERIES"
+	fi
 } >"$EXP/quilt/patches/series"
-tarball=$EXP/patches-$ver-xen-i386.tar.xz
+tarball=$EXP/patches-$ver-$tag.tar.xz
 tar -C "$EXP/quilt" --sort=name --owner=0 --group=0 --numeric-owner --mtime="$date" \
 	-cJf "$tarball" patches
-rm -f "$EXP/.diff" "$EXP/.err" "$EXP/.msg"
+rm -f "$EXP/.diff" "$EXP/.err" "$EXP/.msg" "$EXP/.index"
 say "exported $n patches on Linux $ver as $ident"
 say "quilt series: $tarball"
-say "mbox:         $mbox"
+say "mbox:         $mbox (git am)"
+say "thread:       $thread (cover letter first; b4 am, mail readers)"
+say "mail:         $EXP/mail/ (git send-email)"

@@ -45,6 +45,12 @@ series_newfiles() {
 	     { p = $1 }' "${1:-$REPO/series}"
 }
 
+# series_section NAME [SERIES]: the lines of one section of a series file, from its
+# "# --- NAME..." heading to the next "# ---" heading, in series format.
+series_section() {
+	awk -v name="$1" '/^# --- / { f = (index($0, "# --- " name) == 1); next } f' "${2:-$REPO/series}"
+}
+
 # tree_version DIR: "6.12.117" from a kernel tree's Makefile.
 tree_version() {
 	awk '/^VERSION =/ {v=$3} /^PATCHLEVEL =/ {p=$3} /^SUBLEVEL =/ {s=$3}

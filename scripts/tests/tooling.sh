@@ -162,6 +162,37 @@ else
 	ko export-needs-identity "$(tail -n 2 "$T/out")"
 fi
 
+# 8b. make export-fixes: the series' fixes section alone, an mbox without the cover letter
+# that plain git am takes, and a fix that needs the one before it is refused by name.
+mkfix() { # mkfix NAME FROM TO: a patch of Documentation/index.rst
+	printf 'Subject: docs: fix %s\n\nWhy: a test fix.\nWhat and how: change the index.\n\n--- a/Documentation/index.rst\n+++ b/Documentation/index.rst\n@@ -1 +1 @@\n-%s\n+%s\n' \
+		"$1" "$2" "$3" >"$R/patches/$1.patch"
+}
+cp "$R/series" "$T/series.good"
+mkfix fixa doc "doc a"
+printf '# test series\n\n# --- fixes: test ---\nfixa.patch\n\n# --- the rest ---\none.patch\n#+ arch/x86/xen/new_32.c\n' >"$R/series"
+git -C "$R" config user.name Test && git -C "$R" config user.email t@example.org
+E=$R/build/export-fixes
+if "$R/scripts/export.sh" fixes >"$T/out" 2>&1 && [ -f "$E/xen-i386-fixes-6.12.117.mbox" ] &&
+	[ "$(grep -c '^Subject: \[PATCH' "$E/xen-i386-fixes-6.12.117.mbox")" = 1 ] &&
+	! grep -q '^Subject: \[PATCH 0/' "$E/xen-i386-fixes-6.12.117.mbox" &&
+	grep -q '^Subject: \[PATCH 0/1\] x86, xen: fixes' "$E/mail/0000-cover-letter.patch" &&
+	[ "$(tar -xOJf "$E/patches-6.12.117-xen-i386-fixes.tar.xz" patches/series | grep -v '^#' | grep .)" = fixa.patch ] &&
+	git -C "$E/git" checkout -q -f -B t base && git -C "$E/git" am -q "$E/xen-i386-fixes-6.12.117.mbox" >>"$T/out" 2>&1; then
+	mkfix fixb "doc a" "doc b"
+	sed -i 's/^fixa.patch$/fixa.patch\nfixb.patch/' "$R/series"
+	if ! "$R/scripts/export.sh" fixes >"$T/out" 2>&1 &&
+		grep -q "fix fixb.patch does not apply to pristine Linux 6.12.117 on its own" "$T/out"; then
+		ok export-fixes
+	else
+		ko export-fixes "a fix that needs another: $(tail -n 2 "$T/out")"
+	fi
+else
+	ko export-fixes "$(tail -n 2 "$T/out")"
+fi
+cp "$T/series.good" "$R/series"
+rm -rf "$R/patches/fixa.patch" "$R/patches/fixb.patch" "$E"
+
 # 9. The rig's run_qemu with a fake QEMU: the done line is success; a QEMU that ends with
 # status 0 before it (powered off early, or stopped from outside) is not; a timeout is 124.
 cat >"$T/fakeqemu" <<'Q'
