@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sha256.h: SHA-256 (FIPS 180-4) for the rig's guest programs, included by testinit.c (the
+ * sha256.h: SHA-256 (FIPS 180-4) for the rig's guest programs, included by testinit-net.c (the
  * net-tcp stream, which dom0 compares with busybox sha256sum) and bench.c (the macro job's
  * checksums, compared with sha256sum's on the host). Needs <stdint.h>, <stdio.h>, <string.h>.
  */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Usage: scripts/rig/mk-guest-initramfs.sh   (called by setup.sh; rebuilds only what is stale)
-#   Builds the guest side of the rig from scripts/guest/testinit.c:
+#   Builds the guest side of the rig from scripts/guest/testinit.c and testinit-*.c (the
+#   program and its checks by area; testinit.h is what they share):
 #     $RIG/out/testinit               gcc -m32 -static: one binary for 32- and 64-bit guests
 #     $RIG/out/guest.cpio.gz          /init = testinit, /sbin/poweroff -> /init (our kernels:
 #                                     drivers built in; also used for native i386 boots)
@@ -12,10 +13,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 X=$RIG/x
-SRC=$REPO/scripts/guest/testinit.c
+G=$REPO/scripts/guest
+SRC=("$G/testinit.c" "$G"/testinit-*.c)
 
-if [ ! "$OUT/testinit" -nt "$SRC" ] || [ ! "$OUT/testinit" -nt "$REPO/scripts/guest/sha256.h" ]; then
-	gcc -m32 -static -O2 -Wall -Wextra -pthread -o "$OUT/testinit.tmp" "$SRC"
+stale=0
+for f in "${SRC[@]}" "$G/testinit.h" "$G/sha256.h"; do
+	[ "$OUT/testinit" -nt "$f" ] || stale=1
+done
+if [ $stale = 1 ]; then
+	gcc -m32 -static -O2 -Wall -Wextra -pthread -o "$OUT/testinit.tmp" "${SRC[@]}"
 	mv "$OUT/testinit.tmp" "$OUT/testinit"
 	echo "mk-guest-initramfs: built $OUT/testinit"
 fi
