@@ -1,8 +1,9 @@
 /*
  * testinit-basic.c: testinit's checks of a process's basic services: the group basic (fork,
  * exec, pthread, signals, mmap/mprotect/munmap, and basic-vsyscall: system calls through the
- * vDSO's __kernel_vsyscall) and the group vdso (vdso-pvclock: the vDSO's clocks answer
- * without a system call). The program and its shared helpers are in testinit.c; testinit.h
+ * vDSO's __kernel_vsyscall), the group vdso (vdso-pvclock: the vDSO's clocks answer
+ * without a system call) and the group kunit (kunit-boot: the kernel's built-in KUnit
+ * suites passed at boot). The program and its shared helpers are in testinit.c; testinit.h
  * declares what the files share.
  */
 #include "testinit.h"
@@ -571,3 +572,65 @@ void check_vsyscall(void)
 	     how ? how : "int $0x80", xen ? "Xen guest" : "native", sep ? "set" : "clear");
 }
 
+
+/* ------------------------------------------------------------------------------------- */
+/* kunit-boot (group kunit): the KUnit suites built into the kernel ran at boot and passed */
+/* (the i386 kernels have paravirt_patching: their pvop call sites patched into native     */
+/* instructions on bare metal, into direct calls under Xen). Read from the kernel log: the */
+/* top-level KTAP lines "ok N suite" / "not ok N suite" and "# suite: pass:P fail:F ...".  */
+/* A kernel with none FAILs (Debian's kernels: leave the group out, as their XTEST does).  */
+/* ------------------------------------------------------------------------------------- */
+
+/* the text of a kernel log line, after "<level>" and "[ timestamp] " */
+static char *klog_text(char *line)
+{
+	if (*line == '<') {
+		char *e = strchr(line, '>');
+
+		if (e)
+			line = e + 1;
+	}
+	if (*line == '[') {
+		char *e = strchr(line, ']');
+
+		if (e)
+			line = e + 1 + (e[1] == ' ');
+	}
+	return line;
+}
+
+void check_kunit(void)
+{
+	char *log = lc_dmesg(), *save, *l, *t, *sp;
+	char suites[512] = "", failed[512] = "", mode[32] = "";
+	int nsuites = 0, nfailed = 0, n;
+
+	if (!log) {
+		FAIL("kunit-boot", "cannot read the kernel log: %s", strerror(errno));
+		return;
+	}
+	for (l = strtok_r(log, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		t = klog_text(l);
+		/* the suites' results are not indented; their cases' are */
+		if (!strncmp(t, "# ", 2) && strstr(t, ": pass:") && !strstr(t, "# Totals:")) {
+			n = strlen(suites);
+			snprintf(suites + n, sizeof(suites) - n, "%s%s", n ? "; " : "", t + 2);
+			nsuites++;
+		} else if (!strncmp(t, "not ok ", 7) && (sp = strchr(t + 7, ' '))) {
+			n = strlen(failed);
+			snprintf(failed + n, sizeof(failed) - n, "%s%s", n ? ", " : "", sp + 1);
+			nfailed++;
+		} else if (strstr(t, "# pvop_save_fl_test: ")) {
+			snprintf(mode, sizeof(mode), "%s", strstr(t, "direct call") ? "direct calls" :
+				 strstr(t, "native inline") ? "native inline" : "?");
+		}
+	}
+	free(log);
+	if (!nsuites)
+		FAIL("kunit-boot", "no KUnit suite results in the kernel log (none built in, "
+		     "kunit.enable=0, or the log overwritten)");
+	else if (nfailed)
+		FAIL("kunit-boot", "%d suite(s) failed: %s (%s)", nfailed, failed, suites);
+	else
+		PASS("kunit-boot", "%s%s%s%s", suites, mode[0] ? " (" : "", mode, mode[0] ? ")" : "");
+}

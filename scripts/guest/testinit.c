@@ -365,7 +365,7 @@ static void run_isolated(const char *name, void (*fn)(void), int timeout_s)
 }
 
 /* the groups xtest= may name; "full" is all of them (scripts/rig/lib.sh knows the same list) */
-#define FULL "basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown"
+#define FULL "kunit,basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown"
 
 /* runs the checks of LIST (comma-separated groups); returns 1 when it names "shutdown" */
 static int run_checks(const char *list)
@@ -375,6 +375,7 @@ static int run_checks(const char *list)
 		void (*fn)(void);
 		int timeout_s;
 	} checks[] = {
+		{ "kunit", "kunit-boot", check_kunit, 30 },
 		{ "basic", "basic-fork", check_fork, 60 },
 		{ "basic", "basic-exec", check_exec, 60 },
 		{ "basic", "basic-pthread", check_pthread, 60 },

@@ -83,6 +83,7 @@ void check_pthread(void);
 void check_signal(void);
 void check_mmap(void);
 void check_vsyscall(void);
+void check_kunit(void);
 void check_vdso(void);
 
 /* testinit-net.c */

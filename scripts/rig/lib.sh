@@ -189,7 +189,7 @@ run_qemu() {
 }
 
 # The xtest= group "full": every group (testinit.c's FULL says the same)
-XTEST_FULL=basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown
+XTEST_FULL=kunit,basic,net,tcp,blk,fs,smp,clock,storm,ldt,meltdown,shutdown
 
 # The lifecycle run's checks (XTEST=lifecycle, lifecycle.sh), in the order they come: the
 # guest's (testinit) and dom0's (dom0-lifecycle, *-dom0); one line per item of LIFECYCLE_ITEMS,
@@ -266,6 +266,7 @@ expected_checks() {
 	for t in ${xtest//,/ }; do
 		case $t in
 		basic) printf '%s\n' basic-fork basic-exec basic-pthread basic-signal basic-mmap basic-vsyscall ;;
+		kunit) echo kunit-boot ;;
 		net) echo net-ping ;;
 		tcp) echo net-tcp; [ "$kind" != native ] && echo net-tcp-dom0 ;;
 		blk) echo blk-rw; [ "$kind" != native ] && echo blk-dom0 ;;
