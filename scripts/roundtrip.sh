@@ -70,19 +70,26 @@ else
 	say "quilt: the exported series ($n patches) applies with plain quilt and gives the exported commits"
 fi
 
+# am_onto_base BRANCH MBOX LOG WHAT: git am of MBOX on a new BRANCH at the pristine base
+# must give the exported commits' tree; WHAT names MBOX in the errors
+am_onto_base() {
+	git -C "$G" checkout -q -f -B "$1" base
+	if ! git -C "$G" am -q "$2" >>"$3" 2>&1; then
+		git -C "$G" am --abort >/dev/null 2>&1 || true
+		git -C "$G" checkout -q -f xen-i386
+		tail -n 10 "$3" >&2
+		die "$4 does not apply with git am (log: $3)"
+	fi
+	local same=yes
+	git -C "$G" diff --quiet "$1" xen-i386 || same=no
+	git -C "$G" checkout -q -f xen-i386
+	[ $same = yes ] || die "git am of $4 gives a tree other than the exported commits"
+}
+
 # 2. plain git am of the mbox, as a user runs it.
 n_am=$(grep -c '^From [0-9a-f]\{40\} ' "$mbox")
-git -C "$G" checkout -q -f -B roundtrip-am base
-if ! git -C "$G" am -q "$mbox" >"$EXP/roundtrip-am.log" 2>&1; then
-	git -C "$G" am --abort >/dev/null 2>&1 || true
-	git -C "$G" checkout -q -f xen-i386
-	tail -n 10 "$EXP/roundtrip-am.log" >&2
-	die "the mbox does not apply with git am (log: $EXP/roundtrip-am.log)"
-fi
-same=yes
-git -C "$G" diff --quiet roundtrip-am xen-i386 || same=no
-git -C "$G" checkout -q -f xen-i386
-[ $same = yes ] || die "git am of the mbox gives a tree other than the exported commits"
+: >"$EXP/roundtrip-am.log"
+am_onto_base roundtrip-am "$mbox" "$EXP/roundtrip-am.log" "the mbox"
 say "git am: the mbox's $n_am patches apply onto pristine Linux $ver and give the exported commits"
 
 # 3. b4: the thread as it would come from lore, made am-ready by b4 (which takes the
@@ -113,18 +120,8 @@ if ! (cd "$W" && HOME=$W XDG_CONFIG_HOME=$W XDG_DATA_HOME=$W XDG_CACHE_HOME=$W \
 	die "b4 am does not take the thread (log: $EXP/roundtrip-b4.log)"
 fi
 [ -f "$W/b4.mbx" ] || die "b4 am wrote no b4.mbx (log: $EXP/roundtrip-b4.log)"
-git -C "$G" checkout -q -f -B roundtrip-b4 base
-if ! git -C "$G" am -q "$W/b4.mbx" >>"$EXP/roundtrip-b4.log" 2>&1; then
-	git -C "$G" am --abort >/dev/null 2>&1 || true
-	git -C "$G" checkout -q -f xen-i386
-	tail -n 10 "$EXP/roundtrip-b4.log" >&2
-	die "b4's am-ready mbox does not apply with git am (log: $EXP/roundtrip-b4.log)"
-fi
-same=yes
-git -C "$G" diff --quiet roundtrip-b4 xen-i386 || same=no
+am_onto_base roundtrip-b4 "$W/b4.mbx" "$EXP/roundtrip-b4.log" "b4's am-ready mbox of the thread"
 n_b4=$(git -C "$G" rev-list --count base..roundtrip-b4)
-git -C "$G" checkout -q -f xen-i386
 rm -rf "$W"
-[ $same = yes ] || die "b4 am + git am of the thread gives a tree other than the exported commits"
 [ "$n_b4" = "$n_am" ] || die "b4 am gave $n_b4 commits, the mbox has $n_am"
 say "b4 am: the thread (cover letter and $n_b4 patches) gives the exported commits"
