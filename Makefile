@@ -14,7 +14,7 @@ GUEST ?= i386
 KERNEL ?=
 
 .PHONY: all help deps tree quilt-env export roundtrip export-fixes checkpatch kernel kernel-native kernel-native-xxl kernel-xen-preempt kernel-xen-debug \
-	kernel64 kernels deb pvgrub-image check-bisect check-distro distro-config rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
+	kernel64 kernels deb deb-distro pvgrub-image pvgrub-image-distro check-bisect check-distro distro-config rig boot-xen boot-native check check-tooling check-lifecycle check-stress check-long htmldocs \
 	clean distclean
 
 all:
@@ -62,6 +62,9 @@ help:
 	@echo '  make check-distro  that configuration built whole with the series and XEN_PV (pristine'
 	@echo '                     where xen warns): no new error or warning; hours, in recorded pieces'
 	@echo '                     (scripts/check-distro.record); DISTRO_ARGS="--budget SECONDS" or --status'
+	@echo '  make deb-distro    that kernel as a package (bindeb-pkg, 6.12.N-xen-i386), where check-distro'
+	@echo '                     built it: minutes after check-distro, hours without -> build/deb/linux-image-distro.deb'
+	@echo '  make pvgrub-image-distro  the root file system with that package, for GUEST=i386pvgrub'
 	@echo '  make rig           build the Xen-in-QEMU rig (Xen with PV32, dom0, initramfs)'
 	@echo '  make rig-xen420    Debian trixie'"'"'s Xen 4.20 for the rig: XEN=debian420 boots it with'
 	@echo '                     the 4.20 toolstack in dom0; build/rig/out/xen-shim-4.20 for PVSHIM_PATH'
@@ -146,6 +149,10 @@ distro-config:
 check-distro:
 	@$(S)/check-distro.sh $(DISTRO_ARGS)
 
+# that kernel as a package, built where check-distro built it (hours without that build)
+deb-distro: tree
+	@$(S)/deb.sh distro
+
 rig:
 	@$(S)/rig/setup.sh
 
@@ -162,6 +169,10 @@ rootfs-i386: rig
 # the guest booted by pvgrub2 from its own /boot, with the package of make deb installed
 pvgrub-image: rootfs-i386 deb
 	@$(S)/rig/mk-pvgrub-image.sh
+
+# the same with the distribution kernel's package: boot-xen GUEST=i386pvgrub boots it
+pvgrub-image-distro: rootfs-i386 deb-distro
+	@TIMEOUT=$${TIMEOUT:-3600} $(S)/rig/mk-pvgrub-image.sh $(B)/deb/linux-image-distro.deb
 
 KERNEL_i386 := $(B)/kernel-xen/vmlinux
 KERNEL_i386shim := $(B)/kernel-xen/vmlinux

@@ -40,24 +40,27 @@
 #   --status          what is recorded for the current keys, the new warnings of xen over
 #                     pristine so far; exit 0 only when xen is complete and pristine has
 #                     every piece that xen's diagnostics need, with no new one
+#   --configure       only prepare the xen tree and configure its output directory; print
+#                     "KEY DIRECTORY" (make deb-distro packages the kernel built there)
 # Trees: build/distro/pristine/linux-source-6.12 (unpacked here) and the patched tree
 # (make tree); output in build/distro/kernel-VARIANT; logs in build/distro/logs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
-budget='' status=''
+budget='' status='' configure_only=''
 variants=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--status) status=1 ;;
+	--configure) configure_only=1 ;;
 	--budget)
 		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--budget needs a number of seconds"
 		budget=$2
 		shift
 		;;
 	pristine | xen) variants+=("$1") ;;
-	*) die "usage: check-distro.sh [--budget SECONDS] [--status] [pristine|xen...] (not '$1')" ;;
+	*) die "usage: check-distro.sh [--budget SECONDS] [--status] [--configure] [pristine|xen...] (not '$1')" ;;
 	esac
 	shift
 done
@@ -240,6 +243,13 @@ status_report() {
 if [ -n "$status" ]; then
 	status_report
 	exit $?
+fi
+
+if [ -n "$configure_only" ]; then
+	prepare_tree xen
+	configure xen
+	echo "$(key_of xen) $D/kernel-xen"
+	exit 0
 fi
 
 left() { [ -z "$budget" ] && echo 999999 || echo $((budget - (SECONDS - T0))); }

@@ -120,8 +120,11 @@ EOF
 echo "pvgrub-image: $pkg into a copy of $BASE (log: $LOG)"
 cp --sparse=always "$BASE" "$WORK/img"
 chmod 644 "$WORK/img"
-# room for the kernel, its modules and initramfs, and the grub files
-size=$(( $(stat -c %s "$WORK/img") / 1048576 + 256 ))
+# room for the package file, the kernel and modules it installs, their initramfs, the grub
+# files: 256 MiB and twice the installed size (Debian's full configuration installs ~300 MiB)
+inst=$(dpkg-deb -f "$DEB" Installed-Size)
+[[ $inst =~ ^[0-9]+$ ]] || usage_error "$DEB has no Installed-Size"
+size=$(( $(stat -c %s "$WORK/img") / 1048576 + 256 + 2 * inst / 1024 ))
 truncate -s "${size}M" "$WORK/img"
 e2fsck -fp "$WORK/img" >"$LOG" 2>&1 || [ $? -le 1 ] || die "e2fsck of the copy failed (log: $LOG)"
 resize2fs "$WORK/img" "${size}M" >>"$LOG" 2>&1 || die "resize2fs to ${size} MiB failed (log: $LOG)"

@@ -475,6 +475,15 @@ else
 	ko check-bisect-refuses "not refused:$bad"
 fi
 
+# deb.sh takes 'distro' or nothing, and says so before it installs or builds anything
+out=$("$SRC/scripts/deb.sh" cloud 2>&1)
+rc=$?
+if [ $rc != 0 ] && grep -q "usage: deb.sh \[distro\]" <<<"$out"; then
+	ok deb-refuses
+else
+	ko deb-refuses "status $rc: $out"
+fi
+
 # check-lib.sh's records: a phase that passed is recorded under the checkout's key and not
 # run again; a failed one is not recorded; a change to a keyed file makes the records stale;
 # uncommitted changes switch them off; RECORDS=0 ignores them
