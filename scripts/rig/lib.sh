@@ -313,14 +313,14 @@ check_lines() {
 # corruption, a panic): one of them in the guest kernel's log fails the run, whatever its
 # checks say. SPLAT_PREFIX: what the guest's console lines start with in LOG ("[guest] " in
 # boot-xen.sh's serial log, where Xen's and dom0's lines are not the guest's; empty for a
-# native boot).
+# native boot). A kernel with CONFIG_PRINTK_TIME (Debian's) puts "[   34.730106] " first.
 SPLAT_RE='(WARNING: CPU: |BUG: |Oops: |Kernel panic - not syncing|UBSAN: |INFO: task .* blocked for more than|.*possible (circular|recursive) locking|.*inconsistent lock state|.*(list_add|list_del) corruption)'
 SPLAT_PREFIX=${SPLAT_PREFIX-}
 kernel_splats() {  # kernel_splats LOG: the matching lines (at most 3), without the prefix
 	local pre=${SPLAT_PREFIX//[/\\[}
 	pre=${pre//]/\\]}
-	sed -E 's/^ *[0-9]+\.[0-9]+ //' "$1" | grep -E "^$pre(\(early\) )?$SPLAT_RE" | head -n 3 |
-		cut -c$((${#SPLAT_PREFIX} + 1))-
+	sed -E 's/^ *[0-9]+\.[0-9]+ //' "$1" | grep -E "^$pre(\(early\) )?(\[ *[0-9]+\.[0-9]+\] )?$SPLAT_RE" |
+		head -n 3 | cut -c$((${#SPLAT_PREFIX} + 1))-
 }
 
 # verdict NAME LOG EXPECTED...: prints "VERDICT: ..." and returns 0 (all PASS) or 1
