@@ -71,8 +71,7 @@ WARNINGS=$REPO/scripts/check-distro.warnings
 D=$BUILD/distro
 CFG=$BUILD/configs/debian-686-pae.config
 CHUNK_FILES=${CHUNK_FILES:-1200}	# C files per chunk: about 20 minutes on 2 cores
-export CCACHE_DIR=${XEN_I386_CACHE:-$HOME/.cache/xen-i386}/ccache-distro
-export CCACHE_MAXSIZE=12G
+distro_ccache
 T0=$SECONDS
 
 "$REPO/scripts/deps.sh" tree build

@@ -49,7 +49,7 @@ if [ "$MODE" = distro ]; then
 	read -r dkey KO <<<"$conf"
 	[ -f "$KO/.config" ] || die "check-distro.sh --configure gave no $KO/.config"
 	key=distro-$( { echo "$dkey"; sha256sum <"$0"; } | sha256sum | cut -c1-16)
-	export CCACHE_DIR=${XEN_I386_CACHE:-$HOME/.cache/xen-i386}/ccache-distro CCACHE_MAXSIZE=12G
+	distro_ccache
 	# check-distro's host compiler too: another HOSTCC would rebuild its host programs
 	MAKEVARS=(LOCALVERSION=-xen-i386)
 else

@@ -15,6 +15,12 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 # What a PARAVIRT_XXL kernel's KUnit suite of pvop call-site patching (paravirt_kunit.c)
 # prints at boot when every site was patched to native code: boot-native.sh's KEXPECT.
 PV_KUNIT_PASS='# paravirt_patching: pass:8 fail:0 skip:0 total:8'
+# The distribution kernel's own ccache (check-distro.sh, deb.sh distro): a build of its size
+# must not push the rig's kernels out of the default one.
+distro_ccache() {
+	export CCACHE_DIR=${XEN_I386_CACHE:-$HOME/.cache/xen-i386}/ccache-distro
+	export CCACHE_MAXSIZE=12G
+}
 
 say() { printf '[%s] %s\n' "${0##*/}" "$*"; }
 warn() { printf '[%s] warning: %s\n' "${0##*/}" "$*" >&2; }
