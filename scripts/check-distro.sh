@@ -18,7 +18,9 @@
 # about the same number of C files, each built with 'make DIR/...' (objects and modules, -k),
 # and last 'make all' (vmlinux, bzImage, modules and modpost, which needs every chunk built in
 # this output directory; on a new machine it builds whatever is missing itself). The chunks
-# are those of the xen tree for both variants (its new files can move a chunk's border).
+# are those of the xen tree for both variants (its new files can move a chunk's border). A
+# new key starts from an empty output directory, so that every piece's log has all the
+# diagnostics of its files (with the ccache warm, mostly replayed from it).
 #
 # xen is built first and whole. pristine is built only where it can matter: the pieces in
 # which xen's build gave a diagnostic (a warning of xen is new unless pristine gives it for
@@ -138,11 +140,18 @@ xen_pv_blocker() {
 }
 
 configure() {
-	local v=$1 t out want
+	local v=$1 t out want have
 	t=$(tree_of "$v") out=$D/kernel-$v
 	want=$(key_of "$v")
+	have=$(cat "$out/.xen-i386-config-key" 2>/dev/null || true)
+	[ "$have" = "$want" ] && [ -f "$out/.config" ] && return 0
+	# objects of another key would not be rebuilt, and a piece's log would then miss the
+	# diagnostics of every file the change did not touch: start empty (ccache replays them)
+	if [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+		say "$v: key ${have:-unknown} -> $want: emptying $out"
+		rm -rf "$out"
+	fi
 	mkdir -p "$out"
-	[ "$(cat "$out/.xen-i386-config-key" 2>/dev/null)" = "$want" ] && [ -f "$out/.config" ] && return 0
 	{ cat "$CFG"; adjust "$v"; } >"$out/.config"
 	make -C "$t" O="$out" ARCH=i386 olddefconfig >"$D/logs/$v-config.log" 2>&1 ||
 		die "olddefconfig failed for $v: $D/logs/$v-config.log"
