@@ -8,7 +8,7 @@
 #   (snapshot=on: the image does not change). xtest-rootfs checks the package, the initramfs
 #   (root found by UUID), the modules (virtio_blk, ext4) and its usual rootfs checks, and
 #   powers off. Ends with "VERDICT: PASS|FAIL native-deb ... (log: PATH)".
-#   Env: SMP (2)  MEM (MiB, 1024)  TIMEOUT (s, 600)
+#   Env: SMP (2)  MEM (MiB, 1024)  TIMEOUT (s, 600)  QCPU (as boot-native.sh: default amd)
 #   Exit: 0 PASS, 1 FAIL, 64 bad usage / rig not set up.
 #   Log:  $RIG/logs/boot-native-deb-<time>/serial.log, also boot-native-deb-latest.
 set -euo pipefail
@@ -19,6 +19,7 @@ IMG=${1:-$OUT/debian-i386-pvgrub.img}
 SMP=${SMP:-2}
 MEM=${MEM:-1024}
 TIMEOUT=${TIMEOUT:-600}
+QCPU=${QCPU-$QCPU_DEFAULT}
 [[ $SMP =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	usage_error "SMP, MEM and TIMEOUT must be numbers"
 [ -e "$IMG" ] || usage_error "$IMG is missing: run scripts/rig/mk-pvgrub-image.sh (make pvgrub-image)"
@@ -37,11 +38,11 @@ for f in "$vmlinuz" "$initrd"; do
 	[ -s "$LOGDIR/$(basename "$f")" ] || usage_error "cannot read $f from $IMG"
 done
 args=$(sed -e 's/console=hvc0/console=ttyS0/' -e 's/xtest=pvgrub\b/xtest=pvgrub-native/' <<<"$args")
-echo "boot-native-deb: $vmlinuz and $initrd from $IMG natively: $args; log in $SERIAL"
+echo "boot-native-deb: $vmlinuz and $initrd from $IMG natively (cpu ${QCPU:-qemu32}, ${MEM} MiB, $SMP CPUs): $args; log in $SERIAL"
 T0=$(date +%s)
 rc=0
 run_qemu "$SERIAL" "$TIMEOUT" '^XTEST-ROOTFS: [0-9]+ passed, [0-9]+ failed' \
-	qemu-system-i386 -machine pc -accel tcg -smp "$SMP" -m "$MEM" \
+	qemu-system-i386 -machine pc -accel tcg ${QCPU:+-cpu "$(qcpu "$QCPU")"} -smp "$SMP" -m "$MEM" \
 	-display none -monitor none -serial stdio -nic none -no-reboot \
 	-drive "file=${IMG//,/,,},format=raw,if=virtio,snapshot=on" \
 	-kernel "$LOGDIR/$(basename "$vmlinuz")" -initrd "$LOGDIR/$(basename "$initrd")" \
