@@ -44,6 +44,9 @@
 #                     every piece that xen's diagnostics need, with no new one
 #   --configure       only prepare the xen tree and configure its output directory; print
 #                     "KEY DIRECTORY" (make deb-distro packages the kernel built there)
+# Env: DISTRO_CONFIG=FILE takes that configuration instead of Debian's (another
+# distribution's, a guest's /boot/config-*): its own key; the output directories are the
+# same, so a change of configuration empties them.
 # Trees: build/distro/pristine/linux-source-6.12 (unpacked here) and the patched tree
 # (make tree); output in build/distro/kernel-VARIANT; logs in build/distro/logs.
 set -euo pipefail
@@ -71,13 +74,18 @@ done
 RECORD=$REPO/scripts/check-distro.record
 WARNINGS=$REPO/scripts/check-distro.warnings
 D=$BUILD/distro
-CFG=$BUILD/configs/debian-686-pae.config
+if [ -n "${DISTRO_CONFIG:-}" ]; then
+	[ -f "$DISTRO_CONFIG" ] || die "DISTRO_CONFIG $DISTRO_CONFIG is not a file"
+	CFG=$(readlink -f "$DISTRO_CONFIG") CFG_NAME="the configuration $DISTRO_CONFIG"
+else
+	CFG=$BUILD/configs/debian-686-pae.config CFG_NAME="Debian's configuration"
+fi
 CHUNK_FILES=${CHUNK_FILES:-1200}	# C files per chunk: about 20 minutes on 2 cores
 distro_ccache
 T0=$SECONDS
 
 "$REPO/scripts/deps.sh" tree build
-"$REPO/scripts/distro-config.sh" "$CFG" >/dev/null
+[ -n "${DISTRO_CONFIG:-}" ] || "$REPO/scripts/distro-config.sh" "$CFG" >/dev/null
 pkgver=$(src_pkg_version)
 [ -n "$pkgver" ] || die "package $LINUX_SRC_PKG is not installed"
 mkdir -p "$D/logs"
@@ -129,13 +137,20 @@ prepare_tree() {
 	fi
 }
 
-# why XEN_PV is not in a configuration: the first of its dependencies that is not met
+# why XEN_PV is not in a configuration: the first of its dependencies (arch/x86/xen/Kconfig,
+# XEN and XEN_PV) that is not met
 xen_pv_blocker() {
 	local c=$1
-	grep -q '^CONFIG_XEN=y' "$c" || { echo "CONFIG_XEN is not set (it needs PARAVIRT and X86_PAE or X86_64)"; return; }
-	grep -q '^CONFIG_X86_PAE=y' "$c" || { echo "CONFIG_X86_PAE is not set (64-bit Xen runs 32-bit PV guests in PAE mode only)"; return; }
-	grep -q '^CONFIG_VMSPLIT_3G=y' "$c" || { echo "CONFIG_VMSPLIT_3G is not set (the guest's MMU code handles the 3G/1G split only)"; return; }
-	grep -q '^CONFIG_X86_LEGACY_VM86=y' "$c" && { echo "CONFIG_X86_LEGACY_VM86=y (vm86 mode is not available to a PV guest)"; return; }
+	on() { grep -q "^CONFIG_$1=y" "$c"; }
+	on X86_PAE || { echo "CONFIG_X86_PAE is not set (64-bit Xen runs 32-bit PV guests in PAE mode only)"; return; }
+	on PARAVIRT || { echo "CONFIG_PARAVIRT is not set (CONFIG_XEN depends on it)"; return; }
+	on X86_GENERIC || on MPENTIUM4 || on MCORE2 || on MATOM || on MK8 ||
+		{ echo "the processor family: CONFIG_XEN needs X86_GENERIC=y or one of MPENTIUM4, MCORE2, MATOM, MK8"; return; }
+	on X86_LOCAL_APIC || { echo "CONFIG_X86_LOCAL_APIC is not set (CONFIG_XEN depends on it)"; return; }
+	on X86_TSC || { echo "CONFIG_X86_TSC is not set (CONFIG_XEN depends on it)"; return; }
+	on XEN || { echo "CONFIG_XEN is not set in the configuration (XEN_PV depends on it)"; return; }
+	on VMSPLIT_3G || { echo "CONFIG_VMSPLIT_3G is not set (the guest's MMU code handles the 3G/1G split only)"; return; }
+	on X86_LEGACY_VM86 && { echo "CONFIG_X86_LEGACY_VM86=y (vm86 mode is not available to a PV guest)"; return; }
 	echo "an unmet dependency of XEN_PV (see arch/x86/xen/Kconfig)"
 }
 
@@ -156,7 +171,7 @@ configure() {
 	make -C "$t" O="$out" ARCH=i386 olddefconfig >"$D/logs/$v-config.log" 2>&1 ||
 		die "olddefconfig failed for $v: $D/logs/$v-config.log"
 	if [ "$v" = xen ] && ! grep -q '^CONFIG_XEN_PV=y' "$out/.config"; then
-		die "Debian's configuration cannot have XEN_PV on this tree: $(xen_pv_blocker "$out/.config")"
+		die "$CFG_NAME cannot have XEN_PV on this tree: $(xen_pv_blocker "$out/.config")"
 	fi
 	grep -q '^CONFIG_DEBUG_INFO_NONE=y' "$out/.config" || die "$v: DEBUG_INFO could not be turned off"
 	echo "$want" >"$out/.xen-i386-config-key"
