@@ -221,8 +221,9 @@ needed() {
 # normalized diagnostics of a log: "file: warning: text" without line, column and tree path
 # (make prints the source tree's files by a path relative to the output directory, one for
 # each variant: ../../linux-source-6.12/ for xen, ../pristine/linux-source-6.12/ for pristine)
+TREE_PATH_RE='[^: ]*linux-source-[^/: ]*/'
 diagnostics() {
-	sed -n -E -e 's,^([^: ]*linux-source-[^/: ]*/)?([^: ]+):[0-9]+(:[0-9]+)?: (warning|error): (.*),\2: \4: \5,p' \
+	sed -n -E -e "s,^($TREE_PATH_RE)?([^: ]+)"':[0-9]+(:[0-9]+)?: (warning|error): (.*),\2: \4: \5,p' \
 		-e 's,^(WARNING|ERROR): (modpost: .*),modpost: \L\1\E: \2,p' \
 		-e 's,^(ld|objtool): (warning|error): (.*),\1: \2: \3,p' "$1" | sort -u
 }
@@ -231,7 +232,7 @@ diagnostics() {
 # before diagnostics() dropped a relative one still have it)
 recorded_diagnostics() {
 	awk -v k="$1" -v v="$2" '$1 == k && $2 == v { sub(/^[^|]*\| /, ""); print }' "$WARNINGS" |
-		sed -E 's,^[^: ]*linux-source-[^/: ]*/,,' | sort -u
+		sed -E "s,^$TREE_PATH_RE,," | sort -u
 }
 
 new_warnings() {  # the xen diagnostics that pristine has not, for the current keys
