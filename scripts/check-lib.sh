@@ -35,15 +35,10 @@ check_begin() {
 	: >"$RESULTS.new"
 }
 
-# the paths of the repository whose content the records' key covers
-RECORD_PATHS=(series patches arch drivers include Documentation Kconfig.xen scripts
-	':(exclude)*README*' ':(exclude)scripts/*.record')
-
 # record_key: the key of this checkout, or nothing (exit 1) when it has uncommitted changes
 record_key() {
 	local rv=${RIG:-$BUILD/rig}/out/rig-versions
-	[ -z "$(git -C "$REPO" status --porcelain -- "${RECORD_PATHS[@]}" 2>/dev/null)" ] || return 1
-	git -C "$REPO" rev-parse HEAD >/dev/null 2>&1 || return 1
+	tree_committed || return 1
 	{
 		src_pkg_version
 		cat "$rv" 2>/dev/null || echo "no rig-versions"

@@ -139,10 +139,23 @@ git format-patch -q --cover-letter --thread=shallow -o "$EXP/mail" base..xen-i38
 cover=$EXP/mail/0000-cover-letter.patch
 [ -f "$tmpl" ] || die "no cover letter template at $tmpl"
 csubj=$(sed -n '1s/^Subject: //p' "$tmpl")
-# @RESULTS@: the last 'make check' of this tree (build/check-results.txt); @BENCH@: the last
-# 'make bench' (build/bench/bench.json), else the last 'make bench-native' (build/bench/native.json)
+# @RESULTS@: the last 'make check' of this tree (build/check-results.txt); @BENCH@: the
+# committed record of the whole-scale 'make bench' (scripts/bench.record, written by
+# 'make bench RECORD=1'), so that every checkout exports the same figures, else this tree's
+# last 'make bench' (build/bench/bench.json), else its last 'make bench-native'
+# (build/bench/native.json); BENCH_JSON=FILE names another make bench result.
+bench=${BENCH_JSON:-}
+if [ -z "$bench" ] && [ -f "$REPO/scripts/bench.record" ]; then
+	bench=$REPO/scripts/bench.record
+	bench_commit=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["recorded"]["commit"])' "$bench") ||
+		die "$bench is not a make bench record (make bench RECORD=1 writes it)"
+	git -C "$REPO" diff --quiet "$bench_commit" HEAD -- series patches Kconfig.xen arch drivers include 2>/dev/null ||
+		warn "the cover letter quotes make bench of $bench_commit (scripts/bench.record), not of this series (it changed since, or $bench_commit is not in this history): make bench RECORD=1 measures it again"
+fi
+[ -n "$bench" ] || bench=$BUILD/bench/bench.json
+[ -z "${BENCH_JSON:-}" ] || [ -f "$bench" ] || die "BENCH_JSON $bench is not a file"
 python3 - "$cover" "$tmpl" "$csubj" "$ver ($LINUX_SRC_PKG $pkgver)" "$BUILD/check-results.txt" \
-	"$BUILD/bench/bench.json" "$BUILD/bench/native.json" <<'PY'
+	"$bench" "$BUILD/bench/native.json" <<'PY'
 import json, os, sys, textwrap
 cover, tmpl, subj, base, results, bench, native = sys.argv[1:8]
 if os.path.exists(results):
@@ -160,16 +173,23 @@ def side_by_side(b):
     x64 = r.get("i386 PV / x86_64 PV")
     nolazy = r.get("i386 nolazy / i386 PV")
     xxl = r.get("native XXL / native")
-    text = ("make bench (one boot of Xen in QEMU with -icount: guest time counts "
+    rec = b.get("recorded")
+    text = ("make bench (%sone boot of Xen in QEMU with -icount: guest time counts "
             "instructions, Xen's included, not real-hardware speed; 1 vCPU; the same "
             "32-bit binaries on both guests; geometric means over %d benchmarks): "
             "the i386 PV guest costs %.2fx what mainline's x86_64 PV guest built "
-            "from the same tree costs" % (n, x64["geomean"]))
+            "from the same tree costs" % (
+                "the series of %s, %s; " % (rec["commit"], rec["date"]) if rec else "",
+                n, x64["geomean"]))
     if nolazy:
         worst = max(nolazy["per_benchmark"], key=nolazy["per_benchmark"].get)
         text += ("; without lazy MMU/CPU batching (xen_nolazy) it costs %.2fx what it "
                  "costs with it (%s %.2fx)" % (nolazy["geomean"], worst,
                                                nolazy["per_benchmark"][worst]))
+    bare = r.get("i386 PV / native XXL")
+    if bare:
+        text += ("; it costs %.2fx what an i386 kernel of the same tree with "
+                 "PARAVIRT_XXL costs on bare metal (QEMU, -icount)" % bare["geomean"])
     if xxl:
         text += ("; on bare metal PARAVIRT_XXL costs %+.1f%%" % ((xxl["geomean"] - 1) * 100))
     lines = textwrap.wrap(text + ".", 72)

@@ -22,6 +22,16 @@ distro_ccache() {
 	export CCACHE_MAXSIZE=12G
 }
 
+# The paths of the repository whose content a record (check-long's, check-matrix's, make
+# bench's) stands for: the kernel and test files as committed, READMEs and the records left out.
+RECORD_PATHS=(series patches arch drivers include Documentation Kconfig.xen scripts
+	':(exclude)*README*' ':(exclude)scripts/*.record')
+# tree_committed: true when those paths have no uncommitted changes in a git checkout
+tree_committed() {
+	git -C "$REPO" rev-parse HEAD >/dev/null 2>&1 &&
+		[ -z "$(git -C "$REPO" status --porcelain -- "${RECORD_PATHS[@]}" 2>/dev/null)" ]
+}
+
 say() { printf '[%s] %s\n' "${0##*/}" "$*"; }
 warn() { printf '[%s] warning: %s\n' "${0##*/}" "$*" >&2; }
 die() { printf '[%s] error: %s\n' "${0##*/}" "$*" >&2; exit 1; }

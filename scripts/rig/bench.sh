@@ -25,6 +25,10 @@
 #         BEFORE_KERNEL (an i386 vmlinux to compare with, such as main's before a change to the
 #           series: the guest "i386-before" in the same run, with its own column and ratio)
 #         OUTDIR (build/bench: bench.json, bench.png, bench.txt)
+#         RECORD=1: keep the run's figures as scripts/bench.record (commit it), the record
+#           the exported cover letter quotes; the whole-scale run only (SCALE=1, NATIVE=1,
+#           MEM=512, the tree's own kernels), from a checkout without uncommitted changes
+#           (the record names the commit it measured)
 #         PROFILE=1: also count every instruction of each timed pass by address (the QEMU
 #           plugin scripts/rig/insnprof.c, windows at bench's bench_mark()) and name where
 #           they go, per guest and benchmark: Xen's functions (xen-pv32-syms), the guest
@@ -36,6 +40,7 @@
 #         native runs' logs), also as bench-latest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"       # RECORD_PATHS, tree_committed (RECORD=1)
 
 I386=${I386_KERNEL:-$REPO/build/kernel-xen/vmlinux}
 K64=${X86_64_KERNEL:-$REPO/build/kernel64/vmlinux}
@@ -45,6 +50,7 @@ TIMEOUT=${TIMEOUT:-5400}
 NOLAZY=${NOLAZY-i386}
 NATIVE=${NATIVE:-1}
 PROFILE=${PROFILE:-0}
+RECORD=${RECORD:-0}
 OUTDIR=${OUTDIR:-$REPO/build/bench}
 ICOUNT=shift=0,sleep=off
 
@@ -58,6 +64,16 @@ fail() {
 [[ $SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || usage_error "SCALE must be a positive number"
 [[ $NATIVE =~ ^[01]$ ]] || usage_error "NATIVE must be 0 or 1"
 [[ $PROFILE =~ ^[01]$ ]] || usage_error "PROFILE must be 0 or 1"
+[[ $RECORD =~ ^[01]$ ]] || usage_error "RECORD must be 0 or 1"
+if [ "$RECORD" = 1 ]; then
+	[ "$SCALE" = 1 ] && [ "$NATIVE" = 1 ] && [ "$MEM" = 512 ] ||
+		usage_error "RECORD=1 keeps the whole-scale run only: SCALE=1 NATIVE=1 MEM=512 (not SCALE=$SCALE NATIVE=$NATIVE MEM=$MEM)"
+	[ -z "${I386_KERNEL:-}${X86_64_KERNEL:-}" ] ||
+		usage_error "RECORD=1 measures the tree's own kernels (make bench builds them): unset I386_KERNEL and X86_64_KERNEL"
+	tree_committed ||
+		usage_error "RECORD=1: commit first (the record names the commit it measured; uncommitted: $(git -C "$REPO" status --porcelain -- "${RECORD_PATHS[@]}" 2>/dev/null | wc -l) files)"
+	RECORD_COMMIT=$(git -C "$REPO" rev-parse --short=12 HEAD)
+fi
 for g in $NOLAZY; do
 	case $g in i386 | x86_64) ;; *) usage_error "NOLAZY names i386 and/or x86_64, not '$g'" ;; esac
 done
@@ -175,3 +191,22 @@ if [ "$PROFILE" = 1 ]; then
 	echo "bench: where the instructions go: $OUTDIR/profile.txt"
 fi
 [ $ok = 1 ] || fail "not every guest ran its suite to the end (RIG: FAIL lines above; log: $SERIAL)"
+if [ "$RECORD" = 1 ]; then
+	banners=()
+	for k in "i386:$I386" "x86_64:$K64" ${BEFORE:+"i386-before:$BEFORE"}; do
+		banners+=("${k%%:*}=$(strings -n 20 "${k#*:}" | grep -m 1 '^Linux version ' || echo unknown)")
+	done
+	python3 - "$OUTDIR/bench.json" "$REPO/scripts/bench.record" "$RECORD_COMMIT" \
+		"$(date -u +%Y-%m-%d)" "${banners[@]}" <<-'PY'
+	import json, sys
+	src, dst, commit, date = sys.argv[1:5]
+	doc = json.load(open(src))
+	doc.pop("logs", None)
+	doc["recorded"] = {"commit": commit, "date": date,
+			   "kernels": dict(b.split("=", 1) for b in sys.argv[5:])}
+	with open(dst, "w") as f:
+	    json.dump(doc, f, indent=1)
+	    f.write("\n")
+	PY
+	echo "bench: recorded in scripts/bench.record (commit $RECORD_COMMIT): commit it"
+fi

@@ -193,6 +193,39 @@ fi
 cp "$T/series.good" "$R/series"
 rm -rf "$R/patches/fixa.patch" "$R/patches/fixb.patch" "$E"
 
+# 8c. make export: the cover letter quotes the committed record of make bench
+# (scripts/bench.record) and names the series it measured; a record of another series is
+# warned about, one that is not a record refused
+mkrec() { # mkrec COMMIT: a make bench record of two benchmarks
+	printf '{"results": {"null": {}, "fork": {}}, "ratios": {
+	 "i386 PV / x86_64 PV": {"per_benchmark": {"null": 0.5, "fork": 1.0}, "geomean": 0.7071},
+	 "i386 PV / native XXL": {"per_benchmark": {"null": 2.5, "fork": 4.0}, "geomean": 3.1623}},
+	 "hypercalls_per_op": {"i386": {"null": {"ops": 0.0}, "fork": {"ops": 96.1}}, "x86_64": {}},
+	 "recorded": {"commit": "%s", "date": "2026-12-01", "kernels": {}}}\n' "$1" >"$R/scripts/bench.record"
+}
+head=$(git -C "$R" rev-parse --short=12 HEAD)
+mkrec "$head"
+cl=$R/build/export/mail/0000-cover-letter.patch
+bad=
+"$R/scripts/export.sh" >"$T/out" 2>&1 || bad="$bad export:$(tail -n 1 "$T/out")"
+tr '\n' ' ' <"$cl" 2>/dev/null | grep -q "(the series of $head, 2026-12-01; one boot of Xen" || bad="$bad no-commit"
+tr '\n' ' ' <"$cl" 2>/dev/null | grep -q "costs 0.71x what mainline's x86_64 PV guest" || bad="$bad no-x86_64"
+tr '\n' ' ' <"$cl" 2>/dev/null | grep -q "costs 3.16x what an i386 kernel of the same tree" || bad="$bad no-native"
+grep -qE '^fork +1.000 +- +96.1 +-$' "$cl" 2>/dev/null || bad="$bad no-table"
+! grep -q "not of this series" "$T/out" || bad="$bad warned"
+mkrec 0123456789ab
+"$R/scripts/export.sh" >"$T/out" 2>&1 && grep -q "make bench of 0123456789ab (scripts/bench.record), not of this series" "$T/out" ||
+	bad="$bad stale:$(tail -n 1 "$T/out")"
+echo '{"results": {}}' >"$R/scripts/bench.record"
+! "$R/scripts/export.sh" >"$T/out" 2>&1 && grep -q "bench.record is not a make bench record" "$T/out" ||
+	bad="$bad broken:$(tail -n 1 "$T/out")"
+if [ -z "$bad" ]; then
+	ok export-bench-record
+else
+	ko export-bench-record "$bad"
+fi
+rm -rf "$R/scripts/bench.record" "$R/build/export"
+
 # 9. The rig's run_qemu with a fake QEMU: the done line is success; a QEMU that ends with
 # status 0 before it (powered off early, or stopped from outside) is not; a timeout is 124.
 cat >"$T/fakeqemu" <<'Q'
@@ -333,6 +366,10 @@ out=$(I386_KERNEL=$SRC/Makefile "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "is not an ELF32 vmlinux" <<<"$out" || bad="$bad not-elf=$rc"
 out=$(NOLAZY=arm "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
 [ $rc = 64 ] && grep -q "NOLAZY names i386 and/or x86_64" <<<"$out" || bad="$bad nolazy=$rc"
+out=$(RECORD=1 SCALE=0.05 "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "RECORD=1 keeps the whole-scale run only" <<<"$out" || bad="$bad record-scale=$rc"
+out=$(RECORD=1 I386_KERNEL=$T/none "$SRC/scripts/rig/bench.sh" 2>&1); rc=$?
+[ $rc = 64 ] && grep -q "RECORD=1 measures the tree's own kernels" <<<"$out" || bad="$bad record-kernel=$rc"
 if [ -z "$bad" ]; then
 	ok bench-refuses
 else
