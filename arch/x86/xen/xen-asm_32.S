@@ -143,7 +143,27 @@ SYM_INNER_LABEL(xen_iret_end_crit, SYM_L_GLOBAL)
 	 * from sigreturn for instance): the exception's fixup comes here with
 	 * the frame in place.  As when Xen's iret fails: a general protection
 	 * fault in the context being returned to.
+	 *
+	 * The fixup returns here with the events as the iret left them:
+	 * unmasked when the frame has IF set.  An exception enters from user
+	 * mode with them masked, so mask them first.  One store through the
+	 * per-CPU segment: an event taken before it may have moved the task
+	 * to another vCPU.
 	 */
+	pushl	%eax
+#ifdef CONFIG_SMP
+	pushl	%fs
+	movl	$(__KERNEL_PERCPU), %eax
+	movl	%eax, %fs
+	movb	$1, PER_CPU_VAR(xen_vcpu_info + XEN_vcpu_info_mask)
+.Lfault_pop_fs:
+	popl	%fs
+.Lfault_popped_fs:
+	_ASM_EXTABLE_TYPE(.Lfault_pop_fs, .Lfault_popped_fs, EX_TYPE_POP_ZERO | EX_REG_FS)
+#else
+	movb	$1, %ss:xen_vcpu_info + XEN_vcpu_info_mask
+#endif
+	popl	%eax
 	pushl	$0				/* error code */
 	jmp	asm_exc_general_protection
 SYM_CODE_END(xen_iret_direct)
