@@ -194,7 +194,7 @@ fi
 if [ "$RECORD" = 1 ]; then
 	banners=()
 	for k in "i386:$I386" "x86_64:$K64" ${BEFORE:+"i386-before:$BEFORE"}; do
-		banners+=("${k%%:*}=$(strings -n 20 "${k#*:}" | grep -m 1 '^Linux version ' || echo unknown)")
+		banners+=("${k%%:*}=$(grep -a -m 1 -o 'Linux version [[:print:]]*' "${k#*:}" || echo unknown)")
 	done
 	python3 - "$OUTDIR/bench.json" "$REPO/scripts/bench.record" "$RECORD_COMMIT" \
 		"$(date -u +%Y-%m-%d)" "${banners[@]}" <<-'PY'
