@@ -208,9 +208,10 @@ mkrec "$head"
 cl=$R/build/export/mail/0000-cover-letter.patch
 bad=
 "$R/scripts/export.sh" >"$T/out" 2>&1 || bad="$bad export:$(tail -n 1 "$T/out")"
-tr '\n' ' ' <"$cl" 2>/dev/null | grep -q "(the series of $head, 2026-12-01; one boot of Xen" || bad="$bad no-commit"
-tr '\n' ' ' <"$cl" 2>/dev/null | grep -q "costs 0.71x what mainline's x86_64 PV guest" || bad="$bad no-x86_64"
-tr '\n' ' ' <"$cl" 2>/dev/null | grep -q "costs 3.16x what an i386 kernel of the same tree" || bad="$bad no-native"
+text=$(tr '\n' ' ' <"$cl" 2>/dev/null) # the wrapped paragraph on one line
+grep -q "(the series of $head, 2026-12-01; one boot of Xen" <<<"$text" || bad="$bad no-commit"
+grep -q "costs 0.71x what mainline's x86_64 PV guest" <<<"$text" || bad="$bad no-x86_64"
+grep -q "costs 3.16x what an i386 kernel of the same tree" <<<"$text" || bad="$bad no-native"
 grep -qE '^fork +1.000 +- +96.1 +-$' "$cl" 2>/dev/null || bad="$bad no-table"
 ! grep -q "not of this series" "$T/out" || bad="$bad warned"
 mkrec 0123456789ab
