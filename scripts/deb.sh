@@ -59,7 +59,7 @@ else
 	key=$( {
 		echo "linux-source $(src_pkg_version) $kver"
 		cd "$REPO" || exit 1
-		for d in series patches arch drivers include Documentation Kconfig.xen \
+		for d in "${KERNEL_PATHS[@]}" \
 			scripts/configs/deb.config scripts/deb.sh scripts/build-kernel.sh; do
 			[ ! -e "$d" ] || find "$d" -type f
 		done | LC_ALL=C sort | xargs -d '\n' sha256sum

@@ -149,7 +149,7 @@ if [ -z "$bench" ] && [ -f "$REPO/scripts/bench.record" ]; then
 	bench=$REPO/scripts/bench.record
 	bench_commit=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["recorded"]["commit"])' "$bench") ||
 		die "$bench is not a make bench record (make bench RECORD=1 writes it)"
-	git -C "$REPO" diff --quiet "$bench_commit" HEAD -- series patches Kconfig.xen arch drivers include 2>/dev/null ||
+	git -C "$REPO" diff --quiet "$bench_commit" HEAD -- "${KERNEL_PATHS[@]}" 2>/dev/null ||
 		warn "the cover letter quotes make bench of $bench_commit (scripts/bench.record), not of this series (it changed since, or $bench_commit is not in this history): make bench RECORD=1 measures it again"
 fi
 [ -n "$bench" ] || bench=$BUILD/bench/bench.json

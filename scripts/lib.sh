@@ -22,10 +22,12 @@ distro_ccache() {
 	export CCACHE_MAXSIZE=12G
 }
 
-# The paths of the repository whose content a record (check-long's, check-matrix's, make
-# bench's) stands for: the kernel and test files as committed, READMEs and the records left out.
-RECORD_PATHS=(series patches arch drivers include Documentation Kconfig.xen scripts
-	':(exclude)*README*' ':(exclude)scripts/*.record')
+# The paths of the repository the kernel is made of: the series and the files it links in
+# (export's check of the bench record, deb.sh's package key).
+KERNEL_PATHS=(series patches arch drivers include Documentation Kconfig.xen)
+# The paths whose content a record (check-long's, check-matrix's, make bench's) stands for:
+# the kernel and test files as committed, READMEs and the records left out.
+RECORD_PATHS=("${KERNEL_PATHS[@]}" scripts ':(exclude)*README*' ':(exclude)scripts/*.record')
 # tree_committed: true when those paths have no uncommitted changes in a git checkout
 tree_committed() {
 	git -C "$REPO" rev-parse HEAD >/dev/null 2>&1 &&
