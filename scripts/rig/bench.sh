@@ -194,7 +194,10 @@ fi
 if [ "$RECORD" = 1 ]; then
 	banners=()
 	for k in "i386:$I386" "x86_64:$K64" ${BEFORE:+"i386-before:$BEFORE"}; do
-		banners+=("${k%%:*}=$(grep -a -m 1 -o 'Linux version [[:print:]]*' "${k#*:}" || echo unknown)")
+		# the banner of a reproducible build (no build number, no date) is the same for
+		# every kernel of one version: the ELF build ID tells the images apart
+		bid=$(LC_ALL=C readelf -n "${k#*:}" 2>/dev/null | sed -n 's/^ *Build ID: *//p' | head -n 1 || true)
+		banners+=("${k%%:*}=$(grep -a -m 1 -o 'Linux version [[:print:]]*' "${k#*:}" || echo unknown)${bid:+ (build ID $bid)}")
 	done
 	python3 - "$OUTDIR/bench.json" "$REPO/scripts/bench.record" "$RECORD_COMMIT" \
 		"$(date -u +%Y-%m-%d)" "${banners[@]}" <<-'PY'
